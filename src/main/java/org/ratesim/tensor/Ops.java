@@ -40,7 +40,7 @@ public final class Ops {
         return Math.toIntExact(span / stride + 1);
     }
 
-    /** Returns the output shape {@code [Cout, Hout, Wout]} of {@link #conv2d} for an input of shape {@code [C, H, W]}. */
+    /** Returns the output shape {@code [Cout, Hout, Wout]} of {@link #conv2d} for an input {@code [C, H, W]}. */
     public static int[] conv2dShape(int[] inputShape, int[] weightShape, int[] stride, int[] padding, int[] dilation,
                                     int groups) {
         checkRank("conv2d input", inputShape, 3);
