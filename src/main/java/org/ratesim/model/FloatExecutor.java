@@ -14,7 +14,7 @@ import org.ratesim.tensor.Tensor;
 /**
  * Runs a model's float ANN on one image: the reference that every spiking result is compared with.
  *
- * <p>Nodes run in the graph's topological order; a node may feed several later nodes. Raw bytes map to the input
+ * <p>Nodes run in the graph's topological order, and a node may feed several later nodes. Raw bytes map to the input
  * x = (b × scale − mean[c]) / std[c], computed in double and rounded to float. Encoders are exact on bytes: a
  * {@code clamp_floor} that reads the graph input of a plain-byte model (scale 1/255, no mean or std) and every
  * {@code input_expansion} compute k = min(floor((L + offset) · b / 255), T) without rounding, through tables built
@@ -51,7 +51,7 @@ public final class FloatExecutor {
         List<Node> nodes = graph.nodes();
         int count = nodes.size() + 1;
 
-        // Slot 0 holds the mapped input, slot i + 1 the output of node i.
+        // Slot 0 is the mapped input, and slot i + 1 is the output of node i.
         Map<String, Integer> slots = new HashMap<>();
         slots.put(input.name(), 0);
         names = new String[count];
@@ -173,8 +173,8 @@ public final class FloatExecutor {
             return compileUnchecked(node, readsGraphInput);
         } catch (ClassCastException | ArithmeticException | IndexOutOfBoundsException e) {
             throw new InvalidModelException("graph node \"" + node.name() + "\" (" + node.op().id()
-                    + ") has a malformed attribute: " + e.getMessage() + "; see the operator table of format.md",
-                    e);
+                    + ") has an invalid attribute (" + e.getMessage() + "); fix its type or length as the operator "
+                    + "table of format.md gives it", e);
         }
     }
 

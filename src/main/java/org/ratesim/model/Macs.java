@@ -75,7 +75,8 @@ public final class Macs {
             NodeCost cost;
             try {
                 cost = count(model, node, inShape);
-            } catch (IllegalArgumentException | ClassCastException e) {
+            } catch (IllegalArgumentException | ClassCastException | ArithmeticException
+                     | IndexOutOfBoundsException e) {
                 throw new InvalidModelException("graph node \"" + node.name() + "\" (" + node.op().id()
                         + ") has shapes or attributes that do not fit: " + e.getMessage(), e);
             }
@@ -105,6 +106,11 @@ public final class Macs {
             }
             case LINEAR: {
                 Tensor weight = weight(model, node);
+                if (inShape.length != 1 || weight.rank() != 2 || weight.dim(1) != inShape[0]) {
+                    throw new IllegalArgumentException("linear weight shape " + Arrays.toString(weight.shape())
+                            + " does not fit input shape " + Arrays.toString(inShape) + "; expected [Out, "
+                            + Tensor.size(inShape) + "] after a flatten");
+                }
                 long macs = (long) weight.dim(0) * weight.dim(1);
                 return new NodeCost(name, op, new int[] {weight.dim(0)}, macs, macs, weight.size(),
                         elements(model.param(node, "bias")), 0);

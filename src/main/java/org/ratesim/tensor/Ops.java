@@ -43,6 +43,9 @@ public final class Ops {
     /** Returns the output shape {@code [Cout, Hout, Wout]} of {@link #conv2d} for an input {@code [C, H, W]}. */
     public static int[] conv2dShape(int[] inputShape, int[] weightShape, int[] stride, int[] padding, int[] dilation,
                                     int groups) {
+        checkLength("stride", stride, 2);
+        checkLength("padding", padding, 4);
+        checkLength("dilation", dilation, 2);
         checkRank("conv2d input", inputShape, 3);
         checkRank("conv2d weight", weightShape, 4);
         int channels = inputShape[0];
@@ -63,6 +66,9 @@ public final class Ops {
 
     /** Returns the output shape {@code [C, Hout, Wout]} of {@link #avgPool2d} and {@link #maxPool2d}. */
     public static int[] pool2dShape(int[] inputShape, int[] kernel, int[] stride, int[] padding) {
+        checkLength("kernel", kernel, 2);
+        checkLength("stride", stride, 2);
+        checkLength("padding", padding, 4);
         checkRank("pool input", inputShape, 3);
         int height = outputSize(inputShape[1], padding[0], padding[1], kernel[0], stride[0], 1);
         int width = outputSize(inputShape[2], padding[2], padding[3], kernel[1], stride[1], 1);
@@ -234,9 +240,9 @@ public final class Ops {
     }
 
     /**
-     * Computes max pooling; padded positions are ignored, not read as zeros. Padding still enlarges the output.
-     * A window that covers only padding yields −∞; padding of at most half the kernel, as the model format
-     * requires, rules that out.
+     * Computes max pooling. Padded positions are ignored, not read as zeros, but padding still enlarges the output.
+     * A window that covers only padding would yield −∞, which padding of at most half the kernel (the model format's
+     * rule) rules out.
      */
     public static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding) {
         int[] outShape = pool2dShape(input.shape(), kernel, stride, padding);
@@ -356,6 +362,13 @@ public final class Ops {
         if (shape.length != rank) {
             throw new IllegalArgumentException(what + " has shape " + Arrays.toString(shape) + "; expected rank "
                     + rank);
+        }
+    }
+
+    private static void checkLength(String what, int[] values, int length) {
+        if (values.length != length) {
+            throw new IllegalArgumentException("invalid " + what + " " + Arrays.toString(values) + ": expected "
+                    + length + " integers");
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.Arrays;
  */
 public final class Quantizer {
 
-    /** Largest byte value; a byte b stands for the pixel b / 255. */
+    /** Largest byte value. A byte b is the pixel value b / 255. */
     public static final int MAX_BYTE = 255;
 
     private Quantizer() {
@@ -22,7 +22,7 @@ public final class Quantizer {
     /**
      * Returns the spike count clamp(floor(L · x), 0, T) of one activation.
      *
-     * <p>The floor is exact for the real product of the double L and x, not of its rounded double value: a fused
+     * <p>The floor is exact for the real product of the double L and x, not for its rounded double value. A fused
      * multiply-add checks the sign of L · x − k, so a product that rounds up onto an integer level still counts as
      * the level below. NaN yields 0.
      */
@@ -108,7 +108,7 @@ public final class Quantizer {
 
     /**
      * Encodes one image with ICE: for group g with offset d = {@code offsets[g]} and input channel c, output channel
-     * g·C + c holds the value k / L with k = min(floor((L + d) · b / 255), T).
+     * g·C + c contains the value k / L with k = min(floor((L + d) · b / 255), T).
      *
      * @param images  bytes of one or more images, channels first
      * @param offset  index of the image's first byte
@@ -139,7 +139,7 @@ public final class Quantizer {
     }
 
     /**
-     * Encodes one image through precomputed value tables, one per channel group: output channel g·C + c holds
+     * Encodes one image through precomputed value tables, one per channel group: output channel g·C + c contains
      * {@code groupValues[g][b]} for the byte b of input channel c. Callers that encode many images build the tables
      * once with {@link #byteValues}.
      *

@@ -20,9 +20,9 @@ import org.ratesim.tensor.Tensor;
  * product per output element with explicit bounds checks, and exact BigDecimal floors for the quantizers.
  *
  * <p>Each node is checked on the executor's own input activation, so a rounding difference in one layer cannot
- * move a later quantizer across a level. Sums may differ by double rounding in another summation order, so conv,
- * linear, batch norm and average pool are compared within 1e-5 of the sum of absolute terms; every other operator
- * must match exactly.
+ * move a later quantizer across a level. Sums in another order may differ by double rounding. Conv, linear, batch
+ * norm and average pool are therefore compared within 1e-5 of the sum of absolute terms. Every other operator must
+ * match exactly.
  */
 class FloatExecutorReferenceTest {
 
@@ -166,8 +166,8 @@ class FloatExecutorReferenceTest {
     }
 
     /**
-     * Computes a node naively. Row 0 of the result holds the expected values; row 1 holds, for each value, the sum
-     * of absolute terms that bounds its rounding error (0 where the value must match exactly).
+     * Computes a node naively. Row 0 of the result is the expected values. Row 1 is, for each value, the sum of
+     * absolute terms that bounds its rounding error, or 0 where the value must match exactly.
      */
     private static double[][] naive(Model model, Node node, Tensor in, byte[] bytes) {
         int[] outShape = naiveShape(model, node, in);
@@ -334,7 +334,7 @@ class FloatExecutorReferenceTest {
     }
 
     @Test
-    void naiveModelsCoverEveryOperatorButInputExpansion() {
+    void randomModelCoversOperators() {
         Model model = randomModel(new Random(SEED));
         List<Op> ops = model.graph().nodes().stream().map(Node::op).toList();
 

@@ -26,7 +26,7 @@ class MacsTest {
                 "running_mean", Tensor.zeros(channels), "running_var", Tensor.zeros(channels));
     }
 
-    /** The 7-conv MNIST network: conv + bn + clamp_floor blocks, stride-2 4×4 convs for downsampling, fc 512→10. */
+    /** Builds the 7-conv MNIST network: conv + bn + clamp_floor blocks, stride-2 4×4 convs for downsampling, fc 512→10. */
     private static Model mnistModel() {
         GraphBuilder builder = new GraphBuilder(InputSpec.ofBytes("image", new int[] {1, 28, 28}, 10));
         builder.node("encode", Op.CLAMP_FLOOR, "image", Map.of("timesteps", 1L, "levels", 4L));
@@ -133,6 +133,22 @@ class MacsTest {
 
         assertArrayEquals(new int[] {18, 2, 2}, macs.node("ice").outputShape());
         assertEquals(18L * 2 * 2, macs.total());
+    }
+
+    @Test
+    void rejectsLinearOnFeatureMap() {
+        GraphBuilder builder = new GraphBuilder(InputSpec.ofBytes("image", new int[] {1, 2, 2}, 1));
+        builder.layer("fc", Op.LINEAR, "image", Map.of(), Map.of("weight", Tensor.zeros(1, 4)));
+
+        assertThrows(InvalidModelException.class, () -> Macs.of(builder.build("fc")));
+    }
+
+    @Test
+    void rejectsPoolWithoutKernel() {
+        GraphBuilder builder = new GraphBuilder(InputSpec.ofBytes("image", new int[] {1, 2, 2}, 1));
+        builder.node("pool", Op.MAX_POOL2D, "image", Map.of());
+
+        assertThrows(InvalidModelException.class, () -> Macs.of(builder.build("pool")));
     }
 
     @Test

@@ -184,6 +184,15 @@ class OpsTest {
     }
 
     @Test
+    void conv2dRejectsShortPadding() {
+        Tensor input = map(1, 2, 2, 1, 2, 3, 4);
+        Tensor weight = kernel(1, 1, 1, 1, 1);
+
+        assertThrows(IllegalArgumentException.class,
+                () -> Ops.conv2d(input, weight, null, ONE, new int[] {1, 1}, ONE, 1));
+    }
+
+    @Test
     void outputSizeFollowsPytorch() {
         assertEquals(56, Ops.outputSize(227, 2, 2, 11, 4, 1));
         assertEquals(12, Ops.outputSize(24, 1, 1, 4, 2, 1));
@@ -217,7 +226,7 @@ class OpsTest {
 
     @Test
     void avgPoolCountsPaddedZeros() {
-        // Each 2×2 window holds one real pixel and three padded zeros; the divisor stays 4.
+        // Each 2×2 window covers one real pixel and three padded zeros, and the divisor stays 4.
         Tensor out = Ops.avgPool2d(map(1, 2, 2, 1, 2, 3, 4), new int[] {2, 2}, new int[] {2, 2},
                 new int[] {1, 1, 1, 1});
 

@@ -83,7 +83,7 @@ class QuantizerTest {
     }
 
     @Test
-    void byteCountMatchesRationalFloorForDyadicLevels() {
+    void byteCountExactForDyadicLevels() {
         // L = p / q with q a power of two is exact in binary; floor((p + d·q) · b / (255 · q)) on integers is the
         // independent reference.
         int[][] fractions = {{5, 2}, {15, 4}, {10, 1}, {1, 2}, {3, 8}, {25, 1}, {161, 16}};
