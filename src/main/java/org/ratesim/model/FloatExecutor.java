@@ -130,7 +130,7 @@ public final class FloatExecutor {
 
     /**
      * Runs the graph and returns every activation by name in graph order, starting with the mapped input under the
-     * input's name.
+     * input's name. Treat the tensors as read-only, because a dropout node shares its input's tensor.
      */
     public Map<String, Tensor> activations(byte[] images, int offset) {
         Tensor[] values = run(images, offset, true);
@@ -288,6 +288,11 @@ public final class FloatExecutor {
         if (!node.attrs().containsKey("timesteps")) {
             throw new InvalidModelException("graph node \"" + node.name() + "\" (" + node.op().id()
                     + ") has no attribute \"timesteps\"; give an integer of at least 1");
+        }
+        Object value = node.attrs().get("timesteps");
+        if (value instanceof Double && (double) value != Math.rint((double) value)) {
+            throw new InvalidModelException("graph node \"" + node.name() + "\" has timesteps " + value
+                    + "; it must be an integer of at least 1");
         }
         long timesteps = node.longAttr("timesteps", 0);
         if (timesteps < 1 || timesteps > Integer.MAX_VALUE) {

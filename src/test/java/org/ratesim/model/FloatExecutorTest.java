@@ -223,6 +223,17 @@ class FloatExecutorTest {
     }
 
     @Test
+    void rejectsFractionalTimesteps() {
+        InputSpec input = InputSpec.ofBytes("image", new int[] {1, 1, 1}, 1);
+        Model model = new GraphBuilder(input)
+                .node("encode", Op.CLAMP_FLOOR, "image", quantizer(1, 4.0))
+                .node("q", Op.CLAMP_FLOOR, "encode", Map.of("timesteps", 2.5, "levels", 4.0))
+                .build("q");
+
+        assertThrows(InvalidModelException.class, () -> new FloatExecutor(model));
+    }
+
+    @Test
     void rejectsUnknownOutput() {
         InputSpec input = InputSpec.ofBytes("image", new int[] {1, 1, 1}, 1);
         Model model = new GraphBuilder(input).node("r", Op.RELU, "image", Map.of()).build("logits");
