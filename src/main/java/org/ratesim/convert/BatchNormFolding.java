@@ -95,8 +95,8 @@ public final class BatchNormFolding {
     }
 
     /**
-     * Returns {@code layer} with batch norm (γ, β, μ, var, eps) applied to its outputs folded into its weights and
-     * bias; all arrays have one entry per output channel.
+     * Returns {@code layer} with batch norm (γ, β, μ, var, eps) on its outputs folded into its weights and bias.
+     * Every array has one entry per output channel.
      */
     public static Params foldInto(Params layer, double[] gamma, double[] beta, double[] mean, double[] variance,
                                   double eps) {

@@ -7,9 +7,10 @@ import org.ratesim.sim.ResetMode;
  * Settings of one conversion.
  *
  * @param neuron  neuron rule of the hidden layers: {@link NeuronRule#ASG} (exact) or {@link NeuronRule#IF}
- * @param reset   what an IF neuron's potential becomes after a spike; ASG layers ignore it
- * @param epsilon margin subtracted from every hidden threshold T/L, in activation units; 0 keeps ASG networks exactly
- *                equal to the quantized ANN, and the authors' code used 0.001
+ * @param reset   reset of IF neurons after a spike (ASG layers ignore it)
+ * @param epsilon margin subtracted from every hidden threshold T/L, in activation units. 0 keeps ASG networks
+ *                exactly equal to the quantized ANN. A margin such as 0.001 makes a neuron fire one extra spike when
+ *                its activation lies just below a level boundary
  */
 public record ConversionOptions(NeuronRule neuron, ResetMode reset, double epsilon) {
 

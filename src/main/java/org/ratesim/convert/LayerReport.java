@@ -4,7 +4,7 @@ import org.ratesim.sim.LayerType;
 import org.ratesim.sim.NeuronRule;
 
 /**
- * What the converter chose for one layer.
+ * Converter choices for one layer.
  *
  * @param name         name of the ANN node
  * @param type         synaptic structure

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Compares the simulator with {@link IntegerReference} neuron by neuron. For an ASG network, and for any network
- * with T = 1, every count must match; plain IF networks with T > 1 generally do not.
+ * with T = 1, every count must match. Plain IF networks with T > 1 generally do not.
  */
 public final class ExactnessCheck {
 

@@ -1,8 +1,10 @@
 package org.ratesim.sim;
 
 /**
- * What the simulator recorded for one image. Mutable and reusable: {@link Simulator#run} overwrites it, and the
- * arrays it returns are its own storage, valid until the next run.
+ * Outcome of one simulated image: prediction, readout, spike and synaptic operation counts.
+ *
+ * <p>Mutable and reusable: {@link Simulator#run} overwrites it, and the arrays it returns are its own storage,
+ * valid until the next run.
  */
 public final class ImageResult {
 
@@ -15,7 +17,7 @@ public final class ImageResult {
     int[][] neuronCounts;
     double logitScale = 1.0;
 
-    /** Sizes the arrays for {@code network}; allocates only when the sizes change. */
+    /** Sizes the arrays for {@code network}, allocating only when the sizes change. */
     void prepare(SnnNetwork network, boolean withCounts) {
         int layers = network.layers().size();
         if (readout.length != network.readout().outputNeurons()) {

@@ -6,8 +6,8 @@ import java.util.List;
  * The integer quantized ANN that an ASG network must reproduce exactly, computed output by output without events.
  *
  * <p>With the network's own integer weights, each hidden layer gives n_out = clamp(floor((Σ w·n_in + T·b) / θ),
- * 0, T) from the previous layer's counts (long arithmetic, floor towards −∞); a max pool gives the largest count of
- * its window (padding ignored); the readout gives V = Σ w·n + T·b. The loops are written independently of
+ * 0, T) from the previous layer's counts (long arithmetic, floor towards −∞). A max pool gives the largest count of
+ * its window (padding ignored), and the readout gives V = Σ w·n + T·b. The loops are written independently of
  * {@link Simulator}, so the two check each other.
  */
 public final class IntegerReference {
@@ -86,20 +86,30 @@ public final class IntegerReference {
 
     /** Returns Σ w·n + T·b of every output neuron. */
     private static long[] potentials(SpikingLayer layer, int[] counts, int timesteps) {
+        if (layer.type() == LayerType.LINEAR) {
+            return linearPotentials(layer, counts, timesteps);
+        }
+        return windowPotentials(layer, counts, timesteps);
+    }
+
+    private static long[] linearPotentials(SpikingLayer layer, int[] counts, int timesteps) {
+        int outputs = layer.outputChannels();
+        long[] potential = new long[outputs];
+        for (int o = 0; o < outputs; o++) {
+            long sum = 0;
+            for (int i = 0; i < counts.length; i++) {
+                sum += (long) layer.weights()[i * outputs + o] * counts[i];
+            }
+            potential[o] = sum + bias(layer, o) * timesteps;
+        }
+        return potential;
+    }
+
+    /** Returns the potentials of a conv2d or avg-pool layer, looping over outputs and kernel taps. */
+    private static long[] windowPotentials(SpikingLayer layer, int[] counts, int timesteps) {
         int[] in = layer.inputShape();
         int[] out = layer.outputShape();
         long[] potential = new long[layer.outputNeurons()];
-        if (layer.type() == LayerType.LINEAR) {
-            int outputs = out[0];
-            for (int o = 0; o < outputs; o++) {
-                long sum = 0;
-                for (int i = 0; i < counts.length; i++) {
-                    sum += (long) layer.weights()[i * outputs + o] * counts[i];
-                }
-                potential[o] = sum + bias(layer, o) * timesteps;
-            }
-            return potential;
-        }
         int inChannels = in[0];
         int outChannels = out[0];
         int kernelHeight = layer.kernel()[0];
@@ -108,6 +118,7 @@ public final class IntegerReference {
         int groups = layer.groups();
         int inPerGroup = pool ? 1 : inChannels / groups;
         int outPerGroup = pool ? 1 : outChannels / groups;
+
         for (int oh = 0; oh < out[1]; oh++) {
             for (int ow = 0; ow < out[2]; ow++) {
                 for (int co = 0; co < outChannels; co++) {

@@ -1,7 +1,7 @@
 package org.ratesim.sim;
 
 /**
- * Which outputs of a conv2d or pool layer each input row and column reaches, padding-aware.
+ * Tap tables of a conv2d or pool layer: the outputs that each input row and column reaches, padding-aware.
  *
  * <p>Input row ih reaches output row oh through kernel row kh iff oh·stride − padTop + kh·dilation = ih with
  * 0 ≤ oh < H_out. Columns work alike. An input neuron's targets are the product of its row taps and column taps,

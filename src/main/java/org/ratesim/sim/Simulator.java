@@ -12,7 +12,7 @@ import java.util.List;
  * <ul>
  *   <li>IF (and IF_CTT): per step, add each input spike's weights, add the bias, then emit at most one spike per
  *       neuron whose potential reaches its threshold, subtracting the threshold (or resetting to 0).</li>
- *   <li>ASG: V = Σ input + T·b over the window; the neuron emits clamp(floor(V/θ), 0, T) spikes, at the steps t
+ *   <li>ASG: V = Σ input + T·b over the window, and the neuron emits clamp(floor(V/θ), 0, T) spikes at the steps t
  *       where floor(t·V/(T·θ)) increases (V clamped to [0, T·θ]): the IF response to the constant current V/T.</li>
  *   <li>Max pool: an output spikes at step t iff the largest cumulative input count of its window grows at t, so
  *       it emits exactly the window's largest input count.</li>
@@ -20,7 +20,7 @@ import java.util.List;
  * </ul>
  * Membranes start at 0 for every image.
  *
- * <p>The simulator and its network are immutable and can be shared by threads; each thread needs its own
+ * <p>The simulator and its network are immutable and can be shared by threads, but each thread needs its own
  * {@link Workspace}. Once a workspace has seen an image with the most spikes, runs allocate nothing.
  */
 public final class Simulator {
@@ -162,7 +162,7 @@ public final class Simulator {
     }
 
     /**
-     * Creates a workspace; with {@code recordSpikes} it also keeps every layer's spike times and makes
+     * Creates a workspace. With {@code recordSpikes} it also keeps every layer's spike times and makes
      * {@link ImageResult} carry per-neuron spike counts, which costs memory of the order of all spikes of an image.
      */
     public Workspace newWorkspace(boolean recordSpikes) {
@@ -174,11 +174,11 @@ public final class Simulator {
         return new ImageResult();
     }
 
-    /** The buffers of one simulating thread. */
+    /** Buffers of one simulating thread. */
     public final class Workspace {
 
         private final boolean recordSpikes;
-        /** Input spikes at index 0, hidden layer l at l + 1; without recording, two trains used in turn. */
+        /** Spike trains: the input at index 0 and hidden layer l at l + 1, or two used in turn without recording. */
         private final SpikeTrain[] trains;
         private final int[] membrane;
         private final int[] counts;
@@ -284,7 +284,7 @@ public final class Simulator {
         out.synapticOpsPerLayer[hidden] = runReadout(stages[hidden], current, ws, out);
     }
 
-    /** Encodes the image into input spikes; leaves the per-neuron counts in ws.counts and returns their sum. */
+    /** Encodes the image into input spikes, leaves the per-neuron counts in ws.counts and returns their sum. */
     private long encode(byte[] images, int offset, Workspace ws, SpikeTrain train) {
         int channels = imageShape[0];
         int height = imageShape[1];
@@ -312,6 +312,7 @@ public final class Simulator {
                 }
             }
         }
+
         train.clear();
         for (int t = 1; t <= timesteps; t++) {
             train.reserve(activeCount);
@@ -328,41 +329,62 @@ public final class Simulator {
 
     /** Adds {@code multiplier} spikes of input neuron {@code source} to the membranes of its targets. */
     private void deliver(Stage stage, int source, int[] membrane, int multiplier) {
-        SpikingLayer layer = stage.layer;
-        if (layer.type() == LayerType.LINEAR) {
-            int outputs = stage.channels;
-            if (multiplier == 1) {
-                kernels.accumulate(membrane, 0, layer.weights(), source * outputs, outputs);
-            } else {
-                kernels.accumulateScaled(membrane, 0, layer.weights(), source * outputs, outputs, multiplier);
-            }
-            return;
+        switch (stage.layer.type()) {
+            case LINEAR:
+                deliverLinear(stage, source, membrane, multiplier);
+                break;
+            case AVG_POOL2D:
+                deliverAvgPool(stage, source, membrane, multiplier);
+                break;
+            default:
+                deliverConv(stage, source, membrane, multiplier);
+                break;
         }
+    }
+
+    private void deliverLinear(Stage stage, int source, int[] membrane, int multiplier) {
+        int outputs = stage.channels;
+        short[] weights = stage.layer.weights();
+        if (multiplier == 1) {
+            kernels.accumulate(membrane, 0, weights, source * outputs, outputs);
+        } else {
+            kernels.accumulateScaled(membrane, 0, weights, source * outputs, outputs, multiplier);
+        }
+    }
+
+    private static void deliverAvgPool(Stage stage, int source, int[] membrane, int multiplier) {
         LayerGeometry geometry = stage.geometry;
         int channel = source % geometry.inChannels;
         int position = source / geometry.inChannels;
         int ih = position / geometry.inWidth;
         int iw = position % geometry.inWidth;
-        int outChannels = geometry.outChannels;
-        if (layer.type() == LayerType.AVG_POOL2D) {
-            // Bound: the converter's window bound covers T·kh·kw·weightValue, so the product fits int32.
-            int charge = multiplier * layer.weightValue();
-            for (int r = geometry.rowStart[ih]; r < geometry.rowStart[ih + 1]; r++) {
-                int rowBase = geometry.rowOut[r] * geometry.outWidth;
-                for (int q = geometry.colStart[iw]; q < geometry.colStart[iw + 1]; q++) {
-                    membrane[(rowBase + geometry.colOut[q]) * outChannels + channel] += charge;
-                }
+        // The converter's window bound covers T·kh·kw·weightValue, so the product fits int32.
+        int charge = multiplier * stage.layer.weightValue();
+        for (int r = geometry.rowStart[ih]; r < geometry.rowStart[ih + 1]; r++) {
+            int rowBase = geometry.rowOut[r] * geometry.outWidth;
+            for (int q = geometry.colStart[iw]; q < geometry.colStart[iw + 1]; q++) {
+                membrane[(rowBase + geometry.colOut[q]) * geometry.outChannels + channel] += charge;
             }
-            return;
         }
-        int perGroupOut = outChannels / layer.groups();
+    }
+
+    /** Adds the weights of every kernel tap: each tap is one contiguous run of Cout/groups input-major weights. */
+    private void deliverConv(Stage stage, int source, int[] membrane, int multiplier) {
+        LayerGeometry geometry = stage.geometry;
+        SpikingLayer layer = stage.layer;
+        int channel = source % geometry.inChannels;
+        int position = source / geometry.inChannels;
+        int ih = position / geometry.inWidth;
+        int iw = position % geometry.inWidth;
+        int perGroupOut = geometry.outChannels / layer.groups();
         int group = channel / (geometry.inChannels / layer.groups());
         short[] weights = layer.weights();
+
         for (int r = geometry.rowStart[ih]; r < geometry.rowStart[ih + 1]; r++) {
             int rowBase = geometry.rowOut[r] * geometry.outWidth;
             int weightRow = (channel * geometry.kernelHeight + geometry.rowKernel[r]) * geometry.kernelWidth;
             for (int q = geometry.colStart[iw]; q < geometry.colStart[iw + 1]; q++) {
-                int membraneOffset = (rowBase + geometry.colOut[q]) * outChannels + group * perGroupOut;
+                int membraneOffset = (rowBase + geometry.colOut[q]) * geometry.outChannels + group * perGroupOut;
                 int weightOffset = (weightRow + geometry.colKernel[q]) * perGroupOut;
                 if (multiplier == 1) {
                     kernels.accumulate(membrane, membraneOffset, weights, weightOffset, perGroupOut);
@@ -409,7 +431,7 @@ public final class Simulator {
             counts[in.events[e]]++;
         }
 
-        // Each input's whole count at once: Σ_t W·s_t = W·n, bounded by T·Σ|w| <= the window bound.
+        // Adds each input's whole count at once: Σ_t W·s_t = W·n, bounded by T·Σ|w| <= the window bound.
         Arrays.fill(membrane, 0, neurons, 0);
         long ops = 0;
         for (int source = 0; source < inputs; source++) {
@@ -429,7 +451,7 @@ public final class Simulator {
         for (int index = 0; index < neurons; index++) {
             int theta = threshold[index % stage.channels];
             if (membrane[index] >= theta) {
-                // Clamp to T·θ; the result stays <= the int potential, so it fits int32.
+                // Clamping to T·θ keeps the value <= the int potential, so it fits int32.
                 membrane[index] = (int) Math.min(membrane[index], (long) timesteps * theta);
                 active[activeCount++] = index;
             }
@@ -440,7 +462,7 @@ public final class Simulator {
                 int index = active[a];
                 long window = (long) timesteps * threshold[index % stage.channels];
                 long potential = membrane[index];
-                // t·V <= T·T·θ < 2^63 for any int T and θ.
+                // V < 2^31 and t <= T < 2^31, so t·V < 2^62 fits a long.
                 if ((t * potential) / window > ((t - 1) * potential) / window) {
                     out.add(index);
                 }
@@ -460,6 +482,7 @@ public final class Simulator {
         Arrays.fill(counts, 0, layer.inputNeurons(), 0);
         Arrays.fill(windowMax, 0, layer.outputNeurons(), 0);
         Arrays.fill(lastFired, 0, layer.outputNeurons(), 0);
+
         long ops = 0;
         for (int t = 1; t <= timesteps; t++) {
             out.reserve(layer.outputNeurons());
@@ -467,6 +490,7 @@ public final class Simulator {
                 int source = in.events[e];
                 ops += stage.fanOut[source];
                 int count = ++counts[source];
+
                 int channel = source % channels;
                 int position = source / channels;
                 int ih = position / geometry.inWidth;
@@ -475,7 +499,8 @@ public final class Simulator {
                     int rowBase = geometry.rowOut[r] * geometry.outWidth;
                     for (int q = geometry.colStart[iw]; q < geometry.colStart[iw + 1]; q++) {
                         int target = (rowBase + geometry.colOut[q]) * channels + channel;
-                        // Each input spikes at most once per step, so the window maximum grows by at most 1.
+                        // Every layer type emits at most one spike per neuron and step, so the window maximum
+                        // grows by at most 1 per step and this emits exactly the final maximum.
                         if (count > windowMax[target]) {
                             windowMax[target] = count;
                             if (lastFired[target] != t) {

@@ -74,10 +74,10 @@ class BatchNormFoldingTest {
 
     @Test
     void foldRejectsBatchNormAfterQuantizerOrPool() {
-        float[] one = {1};
+        float[] unit = {1};
         Model afterQuantizer = new ModelBuilder(1, 2, 2, 1)
                 .clampFloor("encode", 1, 1)
-                .batchNorm("bn", one, new float[] {0}, new float[] {0}, one, 0.0)
+                .batchNorm("bn", unit, new float[] {0}, new float[] {0}, unit, 0.0)
                 .build();
         ConversionException quantizerError = assertThrows(ConversionException.class,
                 () -> BatchNormFolding.fold(afterQuantizer));
@@ -86,7 +86,7 @@ class BatchNormFoldingTest {
         Model afterPool = new ModelBuilder(1, 2, 2, 1)
                 .clampFloor("encode", 1, 1)
                 .avgPool("pool", new int[] {2, 2}, null, null)
-                .batchNorm("bn2", one, new float[] {0}, new float[] {0}, one, 0.0)
+                .batchNorm("bn2", unit, new float[] {0}, new float[] {0}, unit, 0.0)
                 .build();
         ConversionException poolError = assertThrows(ConversionException.class,
                 () -> BatchNormFolding.fold(afterPool));
@@ -96,14 +96,14 @@ class BatchNormFoldingTest {
 
     @Test
     void foldRejectsSharedProducer() {
-        float[] one = {1};
+        float[] unit = {1};
         Model model = new ModelBuilder(1, 1, 1, 1)
                 .clampFloor("encode", 1, 1)
                 .flatten("flat", "chw")
-                .linear("fc", one, 1, 1, null)
-                .batchNorm("bn", one, new float[] {0}, new float[] {0}, one, 0.0)
+                .linear("fc", unit, 1, 1, null)
+                .batchNorm("bn", unit, new float[] {0}, new float[] {0}, unit, 0.0)
                 .reading("fc")
-                .linear("other", one, 1, 1, null)
+                .linear("other", unit, 1, 1, null)
                 .build();
         ConversionException error = assertThrows(ConversionException.class, () -> BatchNormFolding.fold(model));
         assertTrue(error.getMessage().contains("other nodes"), error.getMessage());

@@ -11,7 +11,7 @@ class SimulatorTest {
 
     private static final int[] ONE_PIXEL = {1, 1, 1};
 
-    /** One hidden neuron driven only by its bias, read out with weight 1; the single pixel is 0. */
+    /** Builds one hidden neuron driven only by its bias and read out with weight 1; feed it a dark pixel. */
     private static SnnNetwork biasDriven(int timesteps, int bias, int threshold, NeuronRule rule, ResetMode reset) {
         SpikingLayer hidden = Networks.linear("hidden", 1, 1, new int[] {0}, new int[] {bias},
                 new int[] {threshold}, rule, reset);

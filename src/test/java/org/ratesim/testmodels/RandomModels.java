@@ -185,8 +185,15 @@ public final class RandomModels {
     public static byte[] images(SplittableRandom random, int count, int bytes) {
         byte[] images = new byte[count * bytes];
         for (int i = 0; i < images.length; i++) {
+            // A quarter of the pixels are black and a quarter white, so saturated counts are common.
             int choice = random.nextInt(4);
-            images[i] = (byte) (choice == 0 ? 0 : choice == 1 ? 255 : random.nextInt(256));
+            int pixel = random.nextInt(256);
+            if (choice == 0) {
+                pixel = 0;
+            } else if (choice == 1) {
+                pixel = 255;
+            }
+            images[i] = (byte) pixel;
         }
         return images;
     }
