@@ -51,6 +51,37 @@ class ConverterTest {
     }
 
     @Test
+    void tinyConvNetworkMatchesHandValues() {
+        // Pixels [255, 128, 64, 0] with T = 4, L = 4 give counts [4, 2, 1, 0], values [1, 0.5, 0.25, 0].
+        // conv: 0.5·1 + 1·0.5 − 1·0.25 + 0.25·0 + 0.25 = 1, quantized with L = 2 to 1, so 2 spikes.
+        // readout: [2·1 + 0, −1·1 + 0.5] = [2, −0.5].
+        Model model = new ModelBuilder(1, 2, 2, 2)
+                .clampFloor("encode", 4, 4)
+                .conv("conv", new float[] {0.5f, 1, -1, 0.25f}, new int[] {1, 1, 2, 2}, new float[] {0.25f})
+                .clampFloor("q", 4, 2)
+                .flatten("flat", "chw")
+                .linear("fc", new float[] {2, -1}, 2, 1, new float[] {0, 0.5f})
+                .build();
+        byte[] image = {(byte) 255, (byte) 128, 64, 0};
+        for (NeuronRule rule : new NeuronRule[] {NeuronRule.ASG, NeuronRule.IF}) {
+            SnnNetwork network = Converter.convert(model, ConversionOptions.defaults().withNeuron(rule)).network();
+            Simulator simulator = new Simulator(network, ScalarSpikeKernels.INSTANCE);
+            Simulator.Workspace workspace = simulator.newWorkspace(true);
+            ImageResult result = simulator.newResult();
+            simulator.run(image, 0, workspace, result);
+
+            assertArrayEquals(new int[] {4, 2, 1, 0}, result.inputCounts(), rule.id());
+            assertArrayEquals(new int[] {2}, result.neuronCounts(0), rule.id());
+            assertArrayEquals(new int[] {2, 4}, workspace.spikeTimes(1, 0), rule.id());
+            assertEquals(2.0, result.logit(0), 0.0, rule.id());
+            assertEquals(-0.5, result.logit(1), 0.0, rule.id());
+            assertEquals(0, result.prediction(), rule.id());
+            // Every input spike reaches the one conv output: 4 + 2 + 1 = 7 operations, then 2 × 2 readout ones.
+            assertArrayEquals(new long[] {7, 4}, result.synapticOpsPerLayer(), rule.id());
+        }
+    }
+
+    @Test
     void convWeightsBecomeInputMajor() {
         // Cout 4, Cin 2, groups 2, kernel 1×2: W[co][0][0][kw] = co·10 + kw + 1.
         float[] weight = new float[8];
