@@ -67,6 +67,10 @@ final class FixedPoint {
         for (double w : weights) {
             maxWeight = Math.max(maxWeight, Math.abs(w));
         }
+        checkFinite(name, "weight", maxWeight);
+        for (double b : bias) {
+            checkFinite(name, "bias", b);
+        }
         int shift = MAX_SHIFT;
         while (shift > 0 && maxWeight * Math.scalb(1.0, shift) > Short.MAX_VALUE) {
             shift--;
@@ -95,6 +99,13 @@ final class FixedPoint {
             }
             previous = layer;
             shift--;
+        }
+    }
+
+    private static void checkFinite(String name, String role, double value) {
+        if (!Double.isFinite(value)) {
+            throw new ConversionException("layer '" + name + "' has a " + role + " of " + value
+                    + " after batch-norm folding and scaling: every weight and bias must be finite");
         }
     }
 

@@ -328,6 +328,22 @@ class ConverterTest {
     }
 
     @Test
+    void convertRejectsNonFiniteParameters() {
+        Model infiniteWeight = new ModelBuilder(1, 1, 2, 1)
+                .clampFloor("encode", 1, 1)
+                .flatten("flat", "chw")
+                .linear("fc", new float[] {1, Float.POSITIVE_INFINITY}, 1, 2, null)
+                .build();
+        assertMessage(infiniteWeight, "finite");
+        Model nanBias = new ModelBuilder(1, 1, 1, 1)
+                .clampFloor("encode", 1, 1)
+                .flatten("flat", "chw")
+                .linear("fc", new float[] {1}, 1, 1, new float[] {Float.NaN})
+                .build();
+        assertMessage(nanBias, "'fc'");
+    }
+
+    @Test
     void convertRejectsNormalizedInput() {
         InputSpec normalized = new InputSpec("input", new int[] {1, 1, 1}, 1.0 / 255, new double[] {0.5},
                 new double[] {1}, 1);
