@@ -36,7 +36,7 @@ public final class Converter {
     private final int classes;
 
     private int timesteps;
-    /** Shape {@code [C, H, W]} of the current spike map; vectors are {@code [N, 1, 1]}. */
+    /** Shape {@code [C, H, W]} of the current spike map, or {@code [N, 1, 1]} for a vector. */
     private int[] shape;
     /** Resolution L of the current spike map: one spike is worth 1/L. */
     private double levels;

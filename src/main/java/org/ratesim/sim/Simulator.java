@@ -15,7 +15,8 @@ import java.util.List;
  *   <li>ASG: V = Σ input + T·b over the window, and the neuron emits clamp(floor(V/θ), 0, T) spikes at the steps t
  *       where floor(t·V/(T·θ)) increases (V clamped to [0, T·θ]): the IF response to the constant current V/T.</li>
  *   <li>Max pool: an output spikes at step t iff the largest cumulative input count of its window grows at t, so
- *       it emits exactly the window's largest input count.</li>
+ *       it emits exactly the window's largest input count. Passing every spike whose input count equals the window
+ *       maximum would also pass ties and emit too many.</li>
  *   <li>Readout: sums Σ_t (W·s_t + b) without threshold.</li>
  * </ul>
  * Membranes start at 0 for every image.

@@ -40,7 +40,7 @@ class ConverterTest {
 
     @Test
     void flattenOrderSelectsWeightPermutation() {
-        // Channel 0 = [1, 2] and channel 1 = [3, 4] spikes; weights trained channel-last [1, 10, 100, 1000].
+        // Channel 0 has [1, 2] spikes and channel 1 [3, 4]. The weights [1, 10, 100, 1000] were trained channel-last.
         byte[] image = {64, (byte) 128, (byte) 192, (byte) 255};
         ImageResult channelLast = simulate(Converter.convert(flattenModel("hwc"), ConversionOptions.defaults())
                 .network(), image);
@@ -97,6 +97,7 @@ class ConverterTest {
                 .flatten("flat", "chw")
                 .linear("fc", new float[16], 2, 8, null)
                 .build();
+
         SpikingLayer conv = Converter.convert(model, ConversionOptions.defaults()).network().layers().get(0);
         int shift = conv.shift();
         // The largest weight 32 needs 32·2^shift <= 32767, so shift = 9.
@@ -148,6 +149,7 @@ class ConverterTest {
                 .build();
         Conversion conversion = Converter.convert(model,
                 ConversionOptions.defaults().withNeuron(NeuronRule.IF).withReset(ResetMode.ZERO));
+
         SnnNetwork network = conversion.network();
         assertEquals(Encoder.Type.ICE, network.encoder().type());
         assertArrayEquals(new int[] {-1, 0, 1}, network.encoder().offsets());
@@ -156,6 +158,7 @@ class ConverterTest {
         assertEquals(LayerType.AVG_POOL2D, avg.type());
         assertEquals(1 << Converter.AVG_POOL_SHIFT, avg.weightValue());
         assertArrayEquals(new int[] {3 << Converter.AVG_POOL_SHIFT, 3 << Converter.AVG_POOL_SHIFT}, avg.threshold());
+
         SpikingLayer max = network.layers().get(2);
         assertEquals(LayerType.MAX_POOL2D, max.type());
         assertNull(max.threshold());
