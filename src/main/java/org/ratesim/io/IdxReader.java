@@ -130,14 +130,16 @@ public final class IdxReader {
         int expectedMagic = rank == 3 ? IMAGES_MAGIC : LABELS_MAGIC;
         String kind = rank == 3 ? "image" : "label";
         byte[] header = new byte[4 + 4 * rank];
-        if (readFully(in, header) < header.length) {
-            throw new InvalidDataException(name + ": file ends inside the IDX header; it is truncated or not an IDX "
-                    + kind + " file");
-        }
+        // The magic is checked before the sizes, so a file of the wrong kind gets the clearer message.
+        int magicBytes = readFully(in, header, 0, 4);
         int magic = readInt(header, 0);
-        if (magic != expectedMagic) {
+        if (magicBytes == 4 && magic != expectedMagic) {
             throw new InvalidDataException(name + ": IDX magic " + String.format("0x%08x", magic) + " is not "
                     + String.format("0x%08x", expectedMagic) + " (unsigned bytes, rank " + rank + "); expected an IDX "
+                    + kind + " file");
+        }
+        if (magicBytes < 4 || readFully(in, header, 4, header.length - 4) < header.length - 4) {
+            throw new InvalidDataException(name + ": file ends inside the IDX header; it is truncated or not an IDX "
                     + kind + " file");
         }
         int[] dims = new int[rank];
@@ -186,10 +188,11 @@ public final class IdxReader {
         return buffer;
     }
 
-    private static int readFully(InputStream in, byte[] target) throws IOException {
+    /** Reads up to {@code length} bytes into {@code target} at {@code offset}; returns how many were read. */
+    private static int readFully(InputStream in, byte[] target, int offset, int length) throws IOException {
         int filled = 0;
-        while (filled < target.length) {
-            int read = in.read(target, filled, target.length - filled);
+        while (filled < length) {
+            int read = in.read(target, offset + filled, length - filled);
             if (read < 0) {
                 break;
             }
