@@ -40,7 +40,8 @@ final class GraphJson {
     private static InputSpec readInput(JsonObject input, ReaderLimits limits) {
         input.allowOnly(INPUT_KEYS);
         String name = input.string("name");
-        int[] shape = input.ints("shape", 3, 1, Integer.MAX_VALUE);
+        // Sizes are bounded here, before the per-channel mean and std arrays are allocated.
+        int[] shape = input.ints("shape", 3, 1, org.ratesim.model.GraphValidator.MAX_DIMENSION);
         double scale = input.number("scale", 0, InputSpec.DEFAULT_SCALE);
         double[] mean = input.has("mean") ? input.numbers("mean", shape[0]) : new double[shape[0]];
         double[] std = new double[shape[0]];
