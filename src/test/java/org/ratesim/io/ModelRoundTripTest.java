@@ -1,0 +1,115 @@
+package org.ratesim.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.ratesim.model.Graph;
+import org.ratesim.model.Model;
+import org.ratesim.model.Node;
+import org.ratesim.sim.SnnNetwork;
+import org.ratesim.sim.SpikingLayer;
+
+class ModelRoundTripTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fileRoundTripKeepsEverything() throws Exception {
+        ModelFile original = TestModels.file(7);
+        Path path = dir.resolve("model.safetensors");
+        ModelWriter.write(original, path);
+
+        ModelFile read = ModelReader.read(path);
+
+        assertSameAnn(original.ann(), read.ann());
+        assertSameSnn(original.snn(), read.snn());
+        assertEquals(Map.of("producer", "ratesim tests", "note", "kept on rewrite"), read.extraMetadata());
+    }
+
+    @Test
+    void rewriteIsByteIdentical() {
+        byte[] first = TestModels.bytes(11);
+        byte[] second = ModelWriter.toBytes(ModelReader.read(first));
+        assertArrayEquals(first, second);
+    }
+
+    @Test
+    void annOnlyFileHasNoSnn() {
+        Model ann = TestModels.ann(3);
+        ModelFile read = ModelReader.read(ModelWriter.toBytes(ModelFile.of(ann)));
+        assertNull(read.snn());
+        assertSameAnn(ann, read.ann());
+        assertEquals(Map.of("producer", ModelWriter.PRODUCER), read.extraMetadata());
+    }
+
+    @Test
+    void pathAndBytesReadAlike() throws Exception {
+        byte[] bytes = TestModels.bytes(5);
+        Path path = dir.resolve("m.safetensors");
+        Files.write(path, bytes);
+        assertSameAnn(ModelReader.read(bytes).ann(), ModelReader.read(path).ann());
+    }
+
+    static void assertSameAnn(Model expected, Model actual) {
+        Graph a = expected.graph();
+        Graph b = actual.graph();
+        assertEquals(a.input().name(), b.input().name());
+        assertArrayEquals(a.input().shape(), b.input().shape());
+        assertEquals(a.input().scale(), b.input().scale());
+        assertArrayEquals(a.input().mean(), b.input().mean());
+        assertArrayEquals(a.input().std(), b.input().std());
+        assertEquals(a.input().classes(), b.input().classes());
+        assertEquals(a.output(), b.output());
+        assertEquals(a.nodes().size(), b.nodes().size());
+        for (int i = 0; i < a.nodes().size(); i++) {
+            Node x = a.nodes().get(i);
+            Node y = b.nodes().get(i);
+            assertEquals(x, y, "node " + i);
+        }
+        assertEquals(expected.params(), actual.params());
+        assertArrayEquals(expected.samples().images(), actual.samples().images());
+        assertArrayEquals(expected.samples().labels(), actual.samples().labels());
+        assertArrayEquals(expected.samples().shape(), actual.samples().shape());
+    }
+
+    static void assertSameSnn(SnnNetwork expected, SnnNetwork actual) {
+        assertEquals(expected.timesteps(), actual.timesteps());
+        assertEquals(expected.overflowBound(), actual.overflowBound());
+        assertEquals(expected.encoder().type(), actual.encoder().type());
+        assertEquals(expected.encoder().levels(), actual.encoder().levels());
+        assertArrayEquals(expected.encoder().offsets(), actual.encoder().offsets());
+        assertArrayEquals(expected.encoder().shape(), actual.encoder().shape());
+        assertEquals(expected.layers().size(), actual.layers().size());
+        for (int i = 0; i < expected.layers().size(); i++) {
+            assertSameLayer(expected.layers().get(i), actual.layers().get(i));
+        }
+        assertSameLayer(expected.readout(), actual.readout());
+    }
+
+    private static void assertSameLayer(SpikingLayer a, SpikingLayer b) {
+        String name = a.name();
+        assertEquals(a.name(), b.name());
+        assertEquals(a.type(), b.type(), name);
+        assertArrayEquals(a.inputShape(), b.inputShape(), name);
+        assertArrayEquals(a.outputShape(), b.outputShape(), name);
+        assertArrayEquals(a.kernel(), b.kernel(), name);
+        assertArrayEquals(a.stride(), b.stride(), name);
+        assertArrayEquals(a.padding(), b.padding(), name);
+        assertArrayEquals(a.dilation(), b.dilation(), name);
+        assertEquals(a.groups(), b.groups(), name);
+        assertEquals(a.neuron(), b.neuron(), name);
+        assertEquals(a.reset(), b.reset(), name);
+        assertEquals(a.shift(), b.shift(), name);
+        assertArrayEquals(a.weights(), b.weights(), name);
+        assertEquals(a.weightValue(), b.weightValue(), name);
+        assertArrayEquals(a.bias(), b.bias(), name);
+        assertArrayEquals(a.threshold(), b.threshold(), name);
+    }
+}
