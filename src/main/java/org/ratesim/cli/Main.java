@@ -1,14 +1,98 @@
 package org.ratesim.cli;
 
-/** Entry point of {@code sim.jar}. */
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.ratesim.RatesimException;
+
+/**
+ * Entry point of {@code sim.jar}: dispatches to a command and turns every error into one stderr line and a
+ * documented exit code. stdout carries results only.
+ */
 public final class Main {
+
+    static final String USAGE_HINT = "run 'java -jar sim.jar --help' for usage";
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        // NOTE: placeholder until the command-line tool lands.
-        System.err.println("ratesim: no commands yet");
-        System.exit(1);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                StandardCharsets.UTF_8);
+        int code = run(args, out, System.err);
+        out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command line and returns its exit code; library callers and tests use this instead of main. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        String[] rest = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
+        try {
+            return dispatch(rest, out, err);
+        } catch (UsageException e) {
+            err.println("ratesim: " + e.getMessage() + " (" + USAGE_HINT + ")");
+            printTrace(debug, e, err);
+            return e.exitCode();
+        } catch (RatesimException e) {
+            err.println("ratesim: " + e.getMessage());
+            printTrace(debug, e, err);
+            return e.exitCode();
+        } catch (IOException | UncheckedIOException e) {
+            err.println("ratesim: I/O error: " + e.getMessage());
+            printTrace(debug, e, err);
+            return RatesimException.EXIT_USAGE;
+        } catch (OutOfMemoryError e) {
+            err.println("ratesim: out of memory (" + e.getMessage() + "); give the JVM more heap with -Xmx or pass"
+                    + " a smaller --limit");
+            return RatesimException.EXIT_INTERNAL;
+        } catch (RuntimeException | StackOverflowError e) {
+            err.println("ratesim: internal error: " + e + "; please report it with the command line"
+                    + (debug ? "" : " (rerun with --debug for the stack trace)"));
+            printTrace(debug, e, err);
+            return RatesimException.EXIT_INTERNAL;
+        }
+    }
+
+    private static void printTrace(boolean debug, Throwable e, PrintStream err) {
+        if (debug) {
+            e.printStackTrace(err);
+        }
+    }
+
+    private static int dispatch(String[] args, PrintStream out, PrintStream err) throws IOException {
+        if (args.length == 0) {
+            throw new UsageException("missing command or model file");
+        }
+        String first = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (first) {
+            case "--help":
+            case "-h":
+            case "help":
+                out.print(Help.TEXT);
+                return 0;
+            case "--version":
+            case "version":
+                out.println(Version.describe());
+                return 0;
+            case "run":
+                return RunCommand.run(rest, out, err);
+            case "info":
+                return InfoCommand.run(rest, out);
+            case "convert":
+                return ConvertCommand.run(rest, out, err);
+            default:
+                if (first.startsWith("-")) {
+                    // Options before the model file belong to the implied run command.
+                    return RunCommand.run(args, out, err);
+                }
+                if (java.nio.file.Files.exists(java.nio.file.Path.of(first))) {
+                    return RunCommand.run(args, out, err);
+                }
+                throw new UsageException("unknown command or missing file '" + first + "'");
+        }
     }
 }

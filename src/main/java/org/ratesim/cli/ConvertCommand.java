@@ -1,0 +1,39 @@
+package org.ratesim.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Set;
+import org.ratesim.convert.Conversion;
+import org.ratesim.convert.Converter;
+import org.ratesim.io.ModelFile;
+import org.ratesim.io.ModelWriter;
+
+/** {@code convert MODEL -o OUT}: converts the ANN and writes it together with the spiking network. */
+final class ConvertCommand {
+
+    private ConvertCommand() {
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
+        Args args = Args.parse("convert", argv, Set.of("-o", "--output", "--neuron", "--reset", "--epsilon"),
+                Set.of());
+        if (args.positionals().size() != 1) {
+            throw new UsageException("convert needs exactly one MODEL file, got " + args.positionals().size());
+        }
+        String output = args.string("-o", args.string("--output", null));
+        if (output == null) {
+            throw new UsageException("convert needs -o OUT, the file to write");
+        }
+        if (args.string("--neuron", "").equals("if-ctt")) {
+            throw new UsageException("convert --neuron takes asg or if; per-channel thresholds come from"
+                    + " 'sim.jar calibrate'");
+        }
+        ModelFile model = ModelInput.readModel(args.positionals().get(0));
+        Conversion conversion = Converter.convert(model.ann(), ModelInput.conversionOptions(args));
+        ModelWriter.write(new ModelFile(model.ann(), conversion.network(), model.extraMetadata()), Path.of(output));
+        out.print(conversion.formatTable());
+        err.println("ratesim: wrote " + output);
+        return 0;
+    }
+}

@@ -1,0 +1,213 @@
+package org.ratesim.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import org.ratesim.model.Dataset;
+import org.ratesim.model.FloatExecutor;
+import org.ratesim.model.Model;
+
+/**
+ * Runs a labelled dataset through the float ANN, the spiking network and the integer quantized ANN, and sums what
+ * a report needs.
+ *
+ * <p>Images are simulated in parallel in blocks. Every total is an integer sum, which does not depend on the order of
+ * addition, so every reported number except the throughput is identical for any thread count and image order.
+ */
+public final class Evaluator {
+
+    /** Images a thread takes at a time; small enough to balance load, large enough to keep the queue cold. */
+    private static final int BLOCK = 32;
+
+    /**
+     * Settings of one evaluation.
+     *
+     * @param threads        worker threads, at least 1
+     * @param checkExactness whether to run the integer quantized ANN next to the SNN and compare every neuron
+     * @param progress       called with the number of finished images after each block (may be null)
+     */
+    public record Options(int threads, boolean checkExactness, IntConsumer progress) {
+
+        public Options {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            }
+        }
+
+        /** One thread, exactness check on, no progress. */
+        public static Options defaults() {
+            return new Options(1, true, null);
+        }
+    }
+
+    private Evaluator() {
+    }
+
+    /**
+     * Evaluates {@code data} on {@code network}; {@code ann} is the float ANN it was converted from, or null to skip
+     * the float comparison.
+     */
+    public static EvaluationReport evaluate(Model ann, SnnNetwork network, Dataset data, SpikeKernels kernels,
+                                            Options options) {
+        Simulator simulator = new Simulator(network, kernels);
+        IntegerReference reference = options.checkExactness() ? new IntegerReference(network) : null;
+        FloatExecutor floatAnn = ann == null ? null : new FloatExecutor(ann);
+        int images = data.size();
+        int threads = Math.min(options.threads(), Math.max(1, (images + BLOCK - 1) / BLOCK));
+
+        AtomicInteger nextBlock = new AtomicInteger();
+        AtomicInteger finished = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Totals> parts = new ArrayList<>();
+        if (threads == 1) {
+            parts.add(work(simulator, reference, floatAnn, data, nextBlock, finished, options.progress()));
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
+                Thread thread = new Thread(runnable, "ratesim-eval");
+                thread.setDaemon(true);
+                return thread;
+            });
+            try {
+                List<Future<Totals>> futures = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    futures.add(pool.submit(() -> work(simulator, reference, floatAnn, data, nextBlock, finished,
+                            options.progress())));
+                }
+                for (Future<Totals> future : futures) {
+                    parts.add(future.get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("evaluation interrupted", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException) {
+                    throw (RuntimeException) cause;
+                }
+                if (cause instanceof Error) {
+                    throw (Error) cause;
+                }
+                throw new IllegalStateException(cause);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        Totals total = new Totals(network.layers().size());
+        for (Totals part : parts) {
+            total.add(part);
+        }
+        return EvaluationReport.of(network, total, images, floatAnn != null, reference != null, threads,
+                kernels.name(), seconds);
+    }
+
+    private static Totals work(Simulator simulator, IntegerReference reference, FloatExecutor floatAnn, Dataset data,
+                               AtomicInteger nextBlock, AtomicInteger finished, IntConsumer progress) {
+        int layers = simulator.network().layers().size();
+        Totals totals = new Totals(layers);
+        Simulator.Workspace workspace = simulator.newWorkspace(reference != null);
+        ImageResult result = simulator.newResult();
+        byte[] images = data.images();
+        int pixels = data.pixelsPerImage();
+        int count = data.size();
+
+        while (true) {
+            int first = nextBlock.getAndIncrement() * BLOCK;
+            if (first >= count) {
+                return totals;
+            }
+            int end = Math.min(count, first + BLOCK);
+            for (int image = first; image < end; image++) {
+                int offset = image * pixels;
+                int label = data.labels()[image];
+                simulator.run(images, offset, workspace, result);
+                totals.addImage(result, label);
+
+                if (floatAnn != null) {
+                    int floatPrediction = floatAnn.predict(images, offset);
+                    totals.annCorrect += floatPrediction == label ? 1 : 0;
+                    totals.agreement += floatPrediction == result.prediction() ? 1 : 0;
+                }
+                if (reference != null) {
+                    IntegerReference.Result expected = reference.evaluate(images, offset);
+                    totals.intCorrect += expected.prediction() == label ? 1 : 0;
+                    totals.intAgreement += expected.prediction() == result.prediction() ? 1 : 0;
+                    for (int l = 0; l < layers; l++) {
+                        totals.mismatches[l] += differences(result.neuronCounts(l), expected.layerCounts()[l]);
+                    }
+                    totals.inputMismatches += differences(result.inputCounts(), expected.inputCounts());
+                }
+            }
+            int done = finished.addAndGet(end - first);
+            if (progress != null) {
+                progress.accept(done);
+            }
+        }
+    }
+
+    private static long differences(int[] actual, int[] expected) {
+        long count = 0;
+        for (int i = 0; i < actual.length; i++) {
+            if (actual[i] != expected[i]) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Integer sums of one worker; integer addition is associative, so merging order does not matter. */
+    static final class Totals {
+        long snnCorrect;
+        long annCorrect;
+        long intCorrect;
+        long agreement;
+        long intAgreement;
+        long inputSpikes;
+        long inputMismatches;
+        final long[] spikesPerLayer;
+        final long[] synapticOpsPerLayer;
+        final long[] mismatches;
+
+        Totals(int layers) {
+            spikesPerLayer = new long[layers];
+            synapticOpsPerLayer = new long[layers + 1];
+            mismatches = new long[layers];
+        }
+
+        void addImage(ImageResult result, int label) {
+            snnCorrect += result.prediction() == label ? 1 : 0;
+            inputSpikes += result.inputSpikes();
+            long[] spikes = result.spikesPerLayer();
+            for (int l = 0; l < spikes.length; l++) {
+                spikesPerLayer[l] += spikes[l];
+            }
+            long[] ops = result.synapticOpsPerLayer();
+            for (int l = 0; l < ops.length; l++) {
+                synapticOpsPerLayer[l] += ops[l];
+            }
+        }
+
+        void add(Totals other) {
+            snnCorrect += other.snnCorrect;
+            annCorrect += other.annCorrect;
+            intCorrect += other.intCorrect;
+            agreement += other.agreement;
+            intAgreement += other.intAgreement;
+            inputSpikes += other.inputSpikes;
+            inputMismatches += other.inputMismatches;
+            for (int l = 0; l < spikesPerLayer.length; l++) {
+                spikesPerLayer[l] += other.spikesPerLayer[l];
+                mismatches[l] += other.mismatches[l];
+            }
+            for (int l = 0; l < synapticOpsPerLayer.length; l++) {
+                synapticOpsPerLayer[l] += other.synapticOpsPerLayer[l];
+            }
+        }
+    }
+}
