@@ -173,6 +173,31 @@ public interface Gen<T> {
         return integers(0, copy.size() - 1).map(copy::get);
     }
 
+    /** Returns a generator that draws from one of {@code generators}, shrinking towards the first generator. */
+    @SafeVarargs
+    static <T> Gen<T> oneOf(Gen<? extends T>... generators) {
+        List<Gen<? extends T>> copy = List.of(generators);
+        if (copy.isEmpty()) {
+            throw new IllegalArgumentException("oneOf needs at least one generator, got none");
+        }
+        return integers(0, copy.size() - 1).flatMap(index -> copy.get(index).map(value -> (T) value));
+    }
+
+    /**
+     * Returns a generator of lists with one value from each of {@code generators}, in order. The list length is
+     * fixed, so lists shrink only by shrinking single elements.
+     */
+    static <T> Gen<List<T>> sequence(List<? extends Gen<? extends T>> generators) {
+        List<Gen<? extends T>> copy = List.copyOf(generators);
+        return random -> {
+            List<Shrinkable<T>> drawn = new ArrayList<>(copy.size());
+            for (Gen<? extends T> generator : copy) {
+                drawn.add(generator.generate(random).map(value -> (T) value));
+            }
+            return GenSupport.list(drawn, drawn.size());
+        };
+    }
+
     /** Returns a generator of pairs combined by {@code combiner}; the first value shrinks before the second. */
     static <A, B, R> Gen<R> zip(Gen<A> first, Gen<B> second, BiFunction<? super A, ? super B, ? extends R> combiner) {
         Objects.requireNonNull(combiner, "combiner");

@@ -218,6 +218,32 @@ class GenTest {
     }
 
     @Test
+    void oneOfDrawsFromEveryGenerator() {
+        Gen<Integer> gen = Gen.oneOf(Gen.integers(0, 9), Gen.integers(100, 109));
+
+        List<Integer> values = draw(gen, DRAWS);
+
+        assertTrue(values.stream().anyMatch(v -> v < 10));
+        assertTrue(values.stream().anyMatch(v -> v >= 100));
+        assertTrue(values.stream().allMatch(v -> v < 10 || v >= 100), values.toString());
+        assertTrue(candidates(gen, 105).get(0) < 10, "the first candidate switches to the first generator");
+    }
+
+    @Test
+    void sequenceKeepsOrderAndLength() {
+        Gen<List<Integer>> gen = Gen.sequence(List.of(Gen.integers(0, 9), Gen.integers(100, 109)));
+
+        List<List<Integer>> lists = draw(gen, DRAWS);
+        List<List<Integer>> shrinks = candidates(gen, List.of(5, 104));
+
+        assertTrue(lists.stream().allMatch(list -> list.size() == 2));
+        assertTrue(lists.stream().allMatch(list -> list.get(0) < 10), lists.toString());
+        assertTrue(lists.stream().allMatch(list -> list.get(1) >= 100), lists.toString());
+        assertEquals(List.of(List.of(0, 104), List.of(3, 104), List.of(4, 104), List.of(5, 100), List.of(5, 102),
+                List.of(5, 103)), shrinks);
+    }
+
+    @Test
     void zipShrinksFirstThenSecond() {
         Gen<List<Integer>> gen = Gen.zip(Gen.integers(0, 10), Gen.integers(0, 10), List::of);
 
