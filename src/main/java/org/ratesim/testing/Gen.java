@@ -14,8 +14,8 @@ import java.util.stream.Stream;
  * A seeded generator of values with shrink candidates.
  *
  * <p>A generator draws everything from the {@link SplittableRandom} it is given, so the same seed always gives the
- * same value. Integers and doubles are biased towards their edge values (0, ±1 and the range limits, where they lie
- * in the range) and shrink towards zero, or towards the range limit nearest to zero when zero is outside the range.
+ * same value. Integers and doubles are biased towards edge values such as 0, ±1 and the range limits. They shrink
+ * towards zero, or towards the range limit nearest to zero when zero is outside the range.
  * Lists and arrays shrink by removing elements and then by shrinking single elements.
  *
  * <pre>{@code
@@ -208,7 +208,7 @@ public interface Gen<T> {
         };
     }
 
-    /** Combines three values; see {@link #zip(Gen, Gen, Gen, Combiner3)}. */
+    /** Function of three values that {@link #zip(Gen, Gen, Gen, Combiner3)} uses to build one value. */
     @FunctionalInterface
     interface Combiner3<A, B, C, R> {
         R apply(A first, B second, C third);

@@ -114,7 +114,11 @@ public final class Property {
         check(name, gen, property, Config.fromSystemProperties(), RerunHint.ofCaller()).assertPassed();
     }
 
-    /** Checks the property under {@code config}; see {@link #forAll(String, Gen, Predicate)}. */
+    /**
+     * Checks the property under {@code config}; see {@link #forAll(String, Gen, Predicate)}. The rerun commands in
+     * the report set {@code -Dratesim.seed} and {@code -Dratesim.tries}, which only reach a property whose config
+     * comes from {@link Config#fromSystemProperties()}.
+     */
     public static <T> void forAll(String name, Gen<T> gen, Predicate<? super T> property, Config config) {
         check(name, gen, property, config, RerunHint.ofCaller()).assertPassed();
     }
@@ -230,6 +234,7 @@ public final class Property {
 
     /** Marks a predicate that returned false; never thrown. */
     private static final class PredicateFalse extends RuntimeException {
+        private static final long serialVersionUID = 1L;
         static final PredicateFalse INSTANCE = new PredicateFalse();
 
         private PredicateFalse() {

@@ -32,8 +32,8 @@ class IfNeuronPropertiesTest {
     }
 
     /**
-     * One layer neuron with exact rational parameters; placements[i] is input i's spike train, with counts[i]
-     * spikes. otherPlacements has the same counts at other steps.
+     * One layer neuron with exact rational parameters. placements[i] is input i's spike train with counts[i]
+     * spikes, and otherPlacements has the same counts at other steps.
      */
     record LayerCase(int steps, int levelsNumerator, int levelsDenominator, int denominator, int[] weights,
                      int bias, int[] counts, List<boolean[]> placements, List<boolean[]> otherPlacements) {

@@ -8,8 +8,8 @@ import java.util.Arrays;
  * Test oracle, not part of ratesim: one integrate-and-fire neuron stepped through its window in exact long
  * arithmetic, written for clarity rather than speed. Properties compare closed forms and real kernels against it.
  *
- * <p>Semantics: the potential starts at 0; at each step t = 1..T it adds the step's current I_t and, when it is at
- * least the threshold, emits one spike (at most one per step) and resets by subtracting the threshold or to zero.
+ * <p>The potential starts at 0. At each step t = 1..T it adds the step's current I_t. When it is then at least the
+ * threshold, the neuron emits one spike (at most one per step) and resets by subtracting the threshold or to zero.
  * The potential has no lower bound. Callers keep |I_t| · T well below 2^62 so the sums cannot overflow.
  */
 public final class ReferenceIfNeuron {

@@ -52,8 +52,8 @@ class ReferenceIfNeuronTest {
 
     @Test
     void lateChargeIsLostEarlyChargeOverfires() {
-        // Charge 20 against threshold 10 in the last step gives 1 spike, not 2; early charge cancelled later gives 1,
-        // not 0.
+        // Charge 20 against threshold 10 in the last step gives 1 spike, not 2. Early charge that later current
+        // cancels gives 1 spike, not 0.
         ReferenceIfNeuron.Trace late = ReferenceIfNeuron.run(new long[] {0, 0, 20}, 10, ResetMode.SUBTRACT);
         ReferenceIfNeuron.Trace early = ReferenceIfNeuron.run(new long[] {10, -10, 0}, 10, ResetMode.SUBTRACT);
 

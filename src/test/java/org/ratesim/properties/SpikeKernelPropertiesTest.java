@@ -27,7 +27,7 @@ class SpikeKernelPropertiesTest {
     private static final Gen<Integer> ANY_INT = Gen.integers(Integer.MIN_VALUE, Integer.MAX_VALUE);
     private static final Gen<Short> ANY_SHORT = Gen.shorts(Short.MIN_VALUE, Short.MAX_VALUE);
 
-    /** Longest run a case accumulates; above several SIMD widths so vector loops and scalar tails both run. */
+    /** Maximum run length of a case; it exceeds several SIMD widths, so vector loops and scalar tails both run. */
     private static final int MAX_LENGTH = 70;
     private static final int MAX_OFFSET = 9;
     /** Extra entries after the touched region, which every kernel must leave unchanged. */
@@ -220,8 +220,8 @@ class SpikeKernelPropertiesTest {
     }
 
     /**
-     * Runs the case's neurons through the kernels one step at a time, as an engine does: accumulate the step's
-     * weights, add the bias once, then fire. Returns spikes[neuron][step]; the membrane is left in {@code membrane}.
+     * Runs the case's neurons through the kernels one step at a time: accumulate the step's weights, add the bias
+     * once, then fire. Returns spikes[neuron][step] and leaves the final potentials in {@code membrane}.
      */
     private static boolean[][] runKernels(SpikeKernels kernels, NeuronCase c, int[] membrane) {
         int neurons = c.positions() * c.channels();
