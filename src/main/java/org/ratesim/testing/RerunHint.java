@@ -22,9 +22,22 @@ final class RerunHint {
                 .dropWhile(frame -> frame.getDeclaringClass() != Property.class)
                 .dropWhile(frame -> frame.getDeclaringClass() == Property.class)
                 .findFirst()
-                .map(frame -> topLevel(frame.getDeclaringClass()).getSimpleName() + "#" + frame.getMethodName())
+                .map(frame -> topLevel(frame.getDeclaringClass()).getSimpleName() + "#"
+                        + enclosingMethod(frame.getMethodName()))
                 .orElse(null));
         return new RerunHint(selector);
+    }
+
+    /**
+     * Returns the method that a lambda body belongs to, so a property called inside {@code assertThrows(() -> ...)}
+     * still names its test. javac names the body {@code lambda$method$N}; other names pass unchanged.
+     */
+    static String enclosingMethod(String methodName) {
+        if (!methodName.startsWith("lambda$")) {
+            return methodName;
+        }
+        int end = methodName.lastIndexOf('$');
+        return end > "lambda$".length() ? methodName.substring("lambda$".length(), end) : methodName;
     }
 
     private static Class<?> topLevel(Class<?> type) {

@@ -72,6 +72,8 @@ class PropertyTest {
 
         assertTrue(error.getMessage().startsWith("property \"x < 100\" failed at try "), error.getMessage());
         assertTrue(error.getMessage().contains("shrunk value:   100"), error.getMessage());
+        assertTrue(error.getMessage().contains("-Dtest=PropertyTest#forAllThrowsAssertionWithReport "),
+                error.getMessage());
     }
 
     @Test
@@ -227,6 +229,13 @@ class PropertyTest {
         assertEquals(77L, Property.trySeed(77L, 0));
         assertTrue(Property.trySeed(77L, 1) != Property.trySeed(77L, 2));
         assertTrue(Property.trySeed(77L, 1) != 77L);
+    }
+
+    @Test
+    void lambdaNameMapsToEnclosingMethod() {
+        assertEquals("someTest", RerunHint.enclosingMethod("lambda$someTest$3"));
+        assertEquals("someTest", RerunHint.enclosingMethod("someTest"));
+        assertEquals("lambda$", RerunHint.enclosingMethod("lambda$"));
     }
 
     @Test
