@@ -30,7 +30,7 @@ final class RerunHint {
 
     /**
      * Returns the method that a lambda body belongs to, so a property called inside {@code assertThrows(() -> ...)}
-     * still names its test. javac names the body {@code lambda$method$N}; other names pass unchanged.
+     * still names its test. javac names the body {@code lambda$method$N}, and other names pass unchanged.
      */
     static String enclosingMethod(String methodName) {
         if (!methodName.startsWith("lambda$")) {
