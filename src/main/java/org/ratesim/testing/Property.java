@@ -232,7 +232,7 @@ public final class Property {
         return failure == PredicateFalse.INSTANCE ? null : failure;
     }
 
-    /** Marks a predicate that returned false; never thrown. */
+    /** Marker for a predicate that returned false; the harness stores it as a failure reason but does not throw it. */
     private static final class PredicateFalse extends RuntimeException {
         private static final long serialVersionUID = 1L;
         static final PredicateFalse INSTANCE = new PredicateFalse();
