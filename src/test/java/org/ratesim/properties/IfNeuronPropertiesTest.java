@@ -287,15 +287,17 @@ class IfNeuronPropertiesTest {
                 });
     }
 
+    /** Returns encoding cases with epsilon below 1/L, or with epsilon from 1/L up to the threshold and T >= 2. */
     private static Gen<EncodingCase> encodingCases(boolean belowOneOverL) {
-        Gen<int[]> dims = Gen.zip(Gen.integers(belowOneOverL ? 1 : 2, 64), Gen.integers(1, 8),
-                Gen.integers(1, 1000), (steps, levelsDenominator, scale) -> new int[] {steps, levelsDenominator, scale});
-        return dims.flatMap(d -> {
-            long oneOverL = (long) d[1] * d[2];
-            long threshold = d[0] * oneOverL;
+        Gen<int[]> sizes = Gen.zip(Gen.integers(belowOneOverL ? 1 : 2, 64), Gen.integers(1, 8), Gen.integers(1, 1000),
+                (steps, levelsDenominator, scale) -> new int[] {steps, levelsDenominator, scale});
+        return sizes.flatMap(size -> {
+            // In units of 1/(lp·E), 1/L is lq·E and the threshold m = T/L is T·lq·E.
+            long oneOverL = (long) size[1] * size[2];
+            long threshold = size[0] * oneOverL;
             Gen<Long> epsilons = belowOneOverL ? Gen.longs(0, oneOverL - 1) : Gen.longs(oneOverL, threshold - 1);
-            return Gen.zip(Gen.integers(0, d[0]), epsilons,
-                    (count, epsilon) -> new EncodingCase(d[0], count, d[1], d[2], epsilon));
+            return Gen.zip(Gen.integers(0, size[0]), epsilons,
+                    (count, epsilon) -> new EncodingCase(size[0], count, size[1], size[2], epsilon));
         });
     }
 
