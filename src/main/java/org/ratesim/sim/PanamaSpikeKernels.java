@@ -158,7 +158,8 @@ public final class PanamaSpikeKernels implements SpikeKernels {
      */
     @Override
     public void addBias(int[] membrane, int[] bias, int multiplier, int positions, int channels) {
-        if (channels == 1) {
+        // NOTE: from 2 channels up to one vector's lane count, every position runs the scalar tail only.
+        if (channels == 1 && positions > 0) {
             addScalarToAll(membrane, multiplier * bias[0], positions);
             return;
         }
@@ -200,7 +201,7 @@ public final class PanamaSpikeKernels implements SpikeKernels {
     @Override
     public int fire(int[] membrane, int[] threshold, int positions, int channels, boolean resetToZero, int[] events,
                     int eventOffset) {
-        if (channels == 1) {
+        if (channels == 1 && positions > 0) {
             return fireOneThreshold(membrane, threshold[0], positions, resetToZero, events, eventOffset);
         }
         VectorSpecies<Integer> intSpecies = Species.INT;

@@ -243,6 +243,19 @@ class KernelDifferentialTest {
     }
 
     @Test
+    void emptyMapReadsNoBiasOrThreshold() {
+        int[] membrane = {5, 6};
+        int[] events = {-7};
+
+        simd.addBias(membrane, new int[0], 3, 0, 1);
+        int count = simd.fire(membrane, new int[0], 0, 1, false, events, 0);
+
+        assertEquals(0, count);
+        assertArrayEquals(new int[] {5, 6}, membrane);
+        assertArrayEquals(new int[] {-7}, events);
+    }
+
+    @Test
     void fireMatchesScalar() {
         Random random = new Random(SEED + 4);
         int[] firingPercents = {0, 1, 50, 100};
