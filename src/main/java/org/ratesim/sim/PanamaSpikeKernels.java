@@ -32,7 +32,7 @@ public final class PanamaSpikeKernels implements SpikeKernels {
         /** Shorts at the full width: one load yields two int vectors after sign extension. */
         static final VectorSpecies<Short> SHORT_FULL = VectorSpecies.of(short.class, VectorShape.forBitSize(BITS));
         static final int LANES = INT.length();
-        /** Lane k holds 1 << k, for turning a mask of up to 32 lanes into an int bit set. */
+        /** Lane k is 1 << k, for turning a mask of up to 32 lanes into an int bit set. */
         static final int[] LANE_BITS = powersOfTwo(Math.min(LANES, Integer.SIZE));
 
         private static int[] powersOfTwo(int lanes) {
