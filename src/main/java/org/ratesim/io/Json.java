@@ -43,7 +43,7 @@ public final class Json {
         }
     }
 
-    /** Longest number literal accepted, in chars; longer literals are rejected before conversion. */
+    /** Maximum length of a number literal, in chars; longer literals are rejected before conversion. */
     static final int MAX_NUMBER_CHARS = 400;
 
     /** A document that is not valid JSON or exceeds a limit; the message names the offset and the problem. */
@@ -309,6 +309,7 @@ public final class Json {
         if (pos >= text.length()) {
             throw error("truncated number");
         }
+
         char first = text.charAt(pos);
         if (first == '0') {
             pos++;
@@ -317,6 +318,7 @@ public final class Json {
         } else {
             throw error("invalid number");
         }
+
         boolean integral = true;
         if (pos < text.length() && text.charAt(pos) == '.') {
             pos++;
@@ -336,6 +338,7 @@ public final class Json {
         if (pos - start > MAX_NUMBER_CHARS) {
             throw error("number literal longer than " + MAX_NUMBER_CHARS + " chars");
         }
+
         String literal = text.substring(start, pos);
         if (integral) {
             try {

@@ -19,7 +19,7 @@ import org.ratesim.tensor.Tensor;
  *
  * <p>A file either loads completely or fails with an {@link InvalidModelException} whose one-line message starts
  * with the file name and names the field (tensor name, node name or JSON path) and the violated constraint. The
- * container, the graph, the parameters, the samples and the spiking network are all checked; every tensor in the
+ * reader checks the container, the graph, the parameters, the samples and the spiking network. Every tensor in the
  * file must be used by one of them.
  */
 public final class ModelReader {

@@ -166,6 +166,7 @@ public final class GraphValidator {
             throw new InvalidModelException("input.shape " + Arrays.toString(shape) + " has more than "
                     + limits.maxNeurons() + " values (ReaderLimits.maxNeurons)");
         }
+
         if (input.classes() < 1 || input.classes() > limits.maxNeurons()) {
             throw new InvalidModelException("input.classes " + input.classes() + " must be in 1.."
                     + limits.maxNeurons());
@@ -173,6 +174,7 @@ public final class GraphValidator {
         if (!(input.scale() > 0) || !Double.isFinite(input.scale())) {
             throw new InvalidModelException("input.scale " + input.scale() + " must be a finite number > 0");
         }
+
         double[] mean = input.mean();
         double[] std = input.std();
         if (mean.length != shape[0] || std.length != shape[0]) {
