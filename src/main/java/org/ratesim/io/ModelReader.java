@@ -85,13 +85,15 @@ public final class ModelReader {
             for (var param : node.params().entrySet()) {
                 Safetensors.Entry entry = container.tensors().get(param.getValue());
                 if (entry == null) {
-                    throw new InvalidModelException(file + ": node \"" + node.name() + "\" parameter " + param.getKey()
+                    throw new InvalidModelException(file + ": node \"" + Json.abbreviate(node.name()) + "\" parameter "
+                            + Json.abbreviate(param.getKey())
                             + " names tensor \"" + Json.abbreviate(param.getValue())
                             + "\", which the file does not contain");
                 }
                 if (entry.dtype() != Safetensors.DType.F32) {
-                    throw new InvalidModelException(file + ": tensor \"" + param.getValue() + "\" (" + param.getKey()
-                            + " of node \"" + node.name() + "\") must be F32, got " + entry.dtype());
+                    throw new InvalidModelException(file + ": tensor \"" + Json.abbreviate(param.getValue()) + "\" ("
+                            + Json.abbreviate(param.getKey()) + " of node \"" + Json.abbreviate(node.name())
+                            + "\") must be F32, got " + entry.dtype());
                 }
                 params.put(param.getValue(), Tensor.of(entry.floats(), entry.shape()));
                 used.add(param.getValue());
@@ -129,7 +131,8 @@ public final class ModelReader {
         try {
             return Json.parse(text, limits.jsonLimits(text.length()));
         } catch (Json.JsonException e) {
-            throw new InvalidModelException(file + ": __metadata__." + key + " is not valid JSON: " + e.getMessage(), e);
+            throw new InvalidModelException(file + ": __metadata__." + key + " is not valid JSON: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -48,7 +48,8 @@ public final class ModelWriter {
             Tensor tensor = ann.params().get(name);
             if (tensor == null || tensor.dtype() != Tensor.DType.F32) {
                 throw new IllegalArgumentException("parameter tensor \"" + name + "\" is "
-                        + (tensor == null ? "missing" : tensor.dtype()) + "; every graph parameter must be an F32 tensor");
+                        + (tensor == null ? "missing" : tensor.dtype())
+                        + "; every graph parameter must be an F32 tensor");
             }
             tensors.put(name, Safetensors.Entry.ofFloats(tensor.floats(), tensor.shape()));
         }

@@ -416,8 +416,7 @@ public final class Safetensors {
         if (value == null) {
             return "null (missing)";
         }
-        String text = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
-        return Json.abbreviate(text);
+        return Json.preview(value);
     }
 
     /**
