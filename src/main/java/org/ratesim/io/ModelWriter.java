@@ -68,6 +68,10 @@ public final class ModelWriter {
         metadata.put("format_version", ModelReader.FORMAT_VERSION);
         metadata.put("producer", PRODUCER);
         metadata.putAll(file.extraMetadata());
+        // The reserved keys are written last, so extra metadata can never replace them.
+        metadata.put("format", ModelReader.FORMAT);
+        metadata.put("format_version", ModelReader.FORMAT_VERSION);
+        metadata.remove("snn");
         metadata.put("graph", Json.write(GraphJson.write(ann.graph())));
         if (file.snn() != null) {
             Map<String, Safetensors.Entry> snnTensors = new LinkedHashMap<>();

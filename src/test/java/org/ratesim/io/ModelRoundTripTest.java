@@ -58,6 +58,15 @@ class ModelRoundTripTest {
     }
 
     @Test
+    void extraMetadataCannotReplaceReservedKeys() {
+        Map<String, String> extra = Map.of("format", "other", "format_version", "9", "graph", "{}", "snn", "{}",
+                "producer", "tool");
+        ModelFile read = ModelReader.read(ModelWriter.toBytes(new ModelFile(TestModels.ann(3), null, extra)));
+        assertNull(read.snn());
+        assertEquals(Map.of("producer", "tool"), read.extraMetadata());
+    }
+
+    @Test
     void pathAndBytesReadAlike() throws Exception {
         byte[] bytes = TestModels.bytes(5);
         Path path = dir.resolve("m.safetensors");
