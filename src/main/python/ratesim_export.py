@@ -1,7 +1,7 @@
 """Export PyTorch Sequential models to ratesim model files and read them back.
 
 The file format is described in src/docs/format.md (format version 1): a safetensors container whose
-``__metadata__`` holds the ANN graph as a JSON string. This module needs only torch, numpy and the standard
+``__metadata__`` stores the ANN graph as a JSON string. This module needs only torch, numpy and the standard
 library, so it runs where the ``safetensors`` package is not installed.
 
 Public API:
@@ -76,7 +76,7 @@ def _check_timesteps_levels(timesteps, levels):
 
 
 def _json_number(value):
-    """Return an int for integral floats, so that the graph says "levels": 4 rather than 4.0."""
+    """Return an int for integral floats, so that the graph stores "levels": 4 rather than 4.0."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -85,8 +85,8 @@ def _json_number(value):
 class ClampFloor(nn.Module):
     """VR quantizer Q(x) = floor(L * clamp(x, 0, T/L)) / L, with values {0, 1/L, ..., T/L}.
 
-    The forward pass computes floor(clamp(L * x, 0, T)) / L, which is the same function for L > 0 but clamps the
-    count at exactly T, so rounding in T/L can never lose the top level. Backward: the floor passes the incoming
+    The forward pass computes floor(clamp(L * x, 0, T)) / L. For L > 0 this is the same function, but the count is
+    clamped at the integer T, so the top level does not depend on how T/L rounds in float32. Backward: the floor passes the incoming
     gradient clipped to [-1, 1] (straight-through estimator), and the clamp has the ordinary zero gradient outside
     [0, T/L].
     """
@@ -108,7 +108,7 @@ class ClampFloor(nn.Module):
 class InputExpansion(nn.Module):
     """ICE input encoder: one group of input channels per offset d, each with its own quantization grid.
 
-    For an input channel c and group g with offset d = offsets[g], output channel g * C + c holds k / L with the
+    For an input channel c and group g with offset d = offsets[g], output channel g * C + c is k / L with the
     count k = min(floor((L + d) * b / 255), T), where b is the pixel byte. The input must be b / 255 in float32;
     the module recovers b = round(255 * x) and computes k with integer arithmetic, so the counts are exact and
     match the Java encoder bit for bit. A non-integer L is taken as the exact decimal fraction of its repr(),
@@ -256,10 +256,6 @@ def _export_batch_norm(builder, path, bn, shape):
     if len(shape) != expected_rank:
         kind = "a [C, H, W] feature map" if expected_rank == 3 else "an [N] vector"
         raise ExportError(f"{path}: {type(bn).__name__} input has shape {shape}: expected {kind}")
-    if bn.running_mean is None or bn.running_var is None:
-        raise ExportError(
-            f"{path}: {type(bn).__name__} has track_running_stats=False: inference batch norm needs running statistics"
-        )
     channels = bn.num_features
     weight = bn.weight if bn.weight is not None else torch.ones(channels)
     bias = bn.bias if bn.bias is not None else torch.zeros(channels)
@@ -276,25 +272,13 @@ def _export_linear(builder, path, linear, shape):
     builder.add(path, "linear", None, params)
 
 
-def _export_pool(builder, path, pool, shape, output_shape):
+def _check_pool_settings(path, pool, shape, output_shape, kernel, stride, padding, dilation):
+    """Reject pool settings whose result differs from ratesim's floor-mode, kh * kw-divisor pools."""
     name = type(pool).__name__
-    if len(shape) != 3:
-        raise ExportError(f"{path}: {name} input has shape {shape}: expected a [C, H, W] feature map")
-    kernel = _pair(pool.kernel_size, "kernel_size", path)
-    # PyTorch stores stride=None as the kernel size.
-    stride = _pair(pool.stride if pool.stride else pool.kernel_size, "stride", path)
-    pad_h, pad_w = _pair(pool.padding, "padding", path)
-    dilation = [1, 1]
-    if isinstance(pool, nn.MaxPool2d):
-        dilation = _pair(pool.dilation, "dilation", path)
-        if dilation != [1, 1]:
-            raise ExportError(f"{path}: MaxPool2d dilation={dilation} is unsupported: ratesim pools need dilation 1")
-        if pool.return_indices:
-            raise ExportError(f"{path}: MaxPool2d return_indices=True is unsupported: set it to False")
     if pool.ceil_mode:
         floor_size = [
-            _pool_output_size(shape[1], kernel[0], stride[0], pad_h, dilation[0], False),
-            _pool_output_size(shape[2], kernel[1], stride[1], pad_w, dilation[1], False),
+            _pool_output_size(shape[1], kernel[0], stride[0], padding[0], dilation[0], False),
+            _pool_output_size(shape[2], kernel[1], stride[1], padding[1], dilation[1], False),
         ]
         if floor_size != list(output_shape[1:]):
             raise ExportError(
@@ -302,9 +286,9 @@ def _export_pool(builder, path, pool, shape, output_shape):
                 f"{floor_size}: set ceil_mode=False or pad the input"
             )
     if isinstance(pool, nn.AvgPool2d):
-        if not pool.count_include_pad and (pad_h or pad_w):
+        if not pool.count_include_pad and any(padding):
             raise ExportError(
-                f"{path}: AvgPool2d count_include_pad=False with padding {[pad_h, pad_w]} is unsupported: "
+                f"{path}: AvgPool2d count_include_pad=False with padding {padding} is unsupported: "
                 "ratesim always divides by kh * kw; use count_include_pad=True or padding 0"
             )
         divisor = pool.divisor_override
@@ -313,7 +297,27 @@ def _export_pool(builder, path, pool, shape, output_shape):
                 f"{path}: AvgPool2d divisor_override={divisor} is unsupported: ratesim divides by "
                 f"kh * kw = {kernel[0] * kernel[1]}; remove divisor_override"
             )
-    attrs = {"kernel": kernel, "stride": stride, "padding": [pad_h, pad_h, pad_w, pad_w]}
+
+
+def _export_pool(builder, path, pool, shape, output_shape):
+    name = type(pool).__name__
+    if len(shape) != 3:
+        raise ExportError(f"{path}: {name} input has shape {shape}: expected a [C, H, W] feature map")
+    kernel = _pair(pool.kernel_size, "kernel_size", path)
+    # PyTorch stores stride=None as the kernel size.
+    stride = _pair(pool.stride if pool.stride else pool.kernel_size, "stride", path)
+    padding = _pair(pool.padding, "padding", path)
+
+    dilation = [1, 1]
+    if isinstance(pool, nn.MaxPool2d):
+        dilation = _pair(pool.dilation, "dilation", path)
+        if dilation != [1, 1]:
+            raise ExportError(f"{path}: MaxPool2d dilation={dilation} is unsupported: ratesim pools need dilation 1")
+        if pool.return_indices:
+            raise ExportError(f"{path}: MaxPool2d return_indices=True is unsupported: set it to False")
+    _check_pool_settings(path, pool, shape, output_shape, kernel, stride, padding, dilation)
+
+    attrs = {"kernel": kernel, "stride": stride, "padding": [padding[0], padding[0], padding[1], padding[1]]}
     builder.add(path, "avg_pool2d" if isinstance(pool, nn.AvgPool2d) else "max_pool2d", attrs)
 
 
@@ -400,11 +404,12 @@ def build_graph(model, input_shape, classes=None):
         with torch.no_grad():
             for index, (path, module) in enumerate(leaves):
                 shape = list(x.shape[1:])
+                _check_before_forward(path, module, index)
                 try:
                     y = module(x)
-                except RuntimeError as error:
+                except (RuntimeError, ValueError) as error:
                     raise ExportError(f"{path}: {type(module).__name__} fails on input shape {shape}: {error}") from error
-                _export_module(builder, path, module, shape, list(y.shape[1:]), index)
+                _export_module(builder, path, module, shape, list(y.shape[1:]))
                 x = y
     finally:
         model.train(was_training)
@@ -425,7 +430,17 @@ def build_graph(model, input_shape, classes=None):
     return graph, builder.tensors
 
 
-def _export_module(builder, path, module, shape, output_shape, index):
+def _check_before_forward(path, module, index):
+    """Reject settings that would make the shape probe itself fail with a less helpful message."""
+    if isinstance(module, InputExpansion) and index != 0:
+        raise ExportError(f"{path}: InputExpansion must be the first layer, because it encodes pixel bytes")
+    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and (module.running_mean is None or module.running_var is None):
+        raise ExportError(
+            f"{path}: {type(module).__name__} has track_running_stats=False: inference batch norm needs running statistics"
+        )
+
+
+def _export_module(builder, path, module, shape, output_shape):
     if isinstance(module, nn.Conv2d):
         _export_conv2d(builder, path, module, shape)
     elif isinstance(module, (nn.BatchNorm2d, nn.BatchNorm1d)):
@@ -443,8 +458,6 @@ def _export_module(builder, path, module, shape, output_shape, index):
     elif isinstance(module, ClampFloor):
         builder.add(path, "clamp_floor", _quantizer_attrs(module))
     elif isinstance(module, InputExpansion):
-        if index != 0:
-            raise ExportError(f"{path}: InputExpansion must be the first layer, because it encodes pixel bytes")
         builder.add(path, "input_expansion", _quantizer_attrs(module))
     else:
         raise ExportError(
@@ -560,7 +573,7 @@ def read_container(path):
 def load(path):
     """Read a ratesim model file into (graph dict, {tensor name: numpy array}, samples).
 
-    ``tensors`` holds every tensor of the file, including ``snn.*`` and ``samples.*``. ``samples`` is
+    ``tensors`` contains every tensor of the file, including ``snn.*`` and ``samples.*``. ``samples`` is
     (images uint8 [N, C, H, W], labels int64 [N]) or None when the file embeds no samples. The graph is parsed
     but only its top-level keys are checked; the Java reader performs the full validation.
     """
