@@ -110,8 +110,8 @@ class InputExpansion(nn.Module):
 
     For an input channel c and group g with offset d = offsets[g], output channel g * C + c is k / L with the
     count k = min(floor((L + d) * b / 255), T), where b is the pixel byte. The input must be b / 255 in float32;
-    the module recovers b = round(255 * x) and computes k with integer arithmetic, so the counts are exact and
-    match the Java encoder bit for bit. A non-integer L is taken as the exact decimal fraction of its repr(),
+    the module recovers b = round(255 * x) and computes k with integer arithmetic, so the counts are exact, as
+    format.md section 2.2 requires of every ICE implementation. A non-integer L is taken as the exact decimal fraction of its repr(),
     which is also the number written into the model file.
     """
 

@@ -150,6 +150,20 @@ def parse_widths(text):
     return widths
 
 
+def join_ice_value(argv):
+    """Rewrite "--ice -1,0,1" as "--ice=-1,0,1", because argparse reads a value starting with "-" as an option."""
+    joined = []
+    index = 0
+    while index < len(argv):
+        if argv[index] == "--ice" and index + 1 < len(argv):
+            joined.append(f"--ice={argv[index + 1]}")
+            index += 2
+        else:
+            joined.append(argv[index])
+            index += 1
+    return joined
+
+
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--timesteps", type=int, default=1, help="time window T of every quantizer (default 1)")
@@ -168,7 +182,7 @@ def parse_arguments(argv):
     parser.add_argument("--lr", type=float, default=2e-3, help="initial Adam learning rate (default 0.002)")
     parser.add_argument("--data", default=DEFAULT_DATA_DIR, help=f"directory of the IDX .gz files (default {DEFAULT_DATA_DIR})")
     parser.add_argument("--out", required=True, help="path of the model file to write")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_ice_value(sys.argv[1:] if argv is None else argv))
     if args.relu and args.ice:
         parser.error("--relu and --ice exclude each other: the ReLU twin takes the analog input")
     if args.timesteps < 1 or args.levels <= 0:
