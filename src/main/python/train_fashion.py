@@ -1,10 +1,9 @@
 """Train a quantized (VR or ICE) convolutional network on Fashion-MNIST and export it as a ratesim model file.
 
-The network follows the authors' MNIST layout (Yan, Zhou, Wong, arXiv 2211.08410, public code
-examples/MNIST/mnsit_vr.py): seven conv -> BatchNorm -> ClampFloor blocks with 3x3 convolutions, two stride-2
-4x4 convolutions instead of pooling, and a final Linear layer. --widths narrows the channels when a run must be
-shorter. --relu trains the same architecture with ReLU and no quantizers, the float twin for the
-standard-conversion baseline.
+The network has the layout of the MNIST network of Yan, Zhou and Wong (arXiv 2211.08410): seven
+conv -> BatchNorm -> ClampFloor blocks with 3x3 convolutions, two stride-2 4x4 convolutions instead of pooling,
+and a final Linear layer. --widths narrows the channels when a run must be shorter. --relu trains the same
+architecture with ReLU and no quantizers, the float twin for the standard-conversion baseline.
 
 Example:
     python3 src/main/python/train_fashion.py --timesteps 1 --levels 4 --out testdata/fashion_t1_l4.safetensors
@@ -119,7 +118,7 @@ def train(model, images, labels, epochs, batch_size, learning_rate, seed):
         for start in range(0, len(images), batch_size):
             batch = order[start : start + batch_size]
             x = to_input(images[batch])
-            # Horizontal flips: the classes are left-right symmetric garments, and a flip keeps pixel bytes exact.
+            # Horizontal flips: a mirrored garment keeps its class, and a flip keeps the pixel bytes exact for ICE.
             flip = torch.rand(len(batch), generator=generator) < 0.5
             x = torch.where(flip[:, None, None, None], x.flip(3), x)
             loss = loss_function(model(x), label_tensor[batch])
@@ -194,7 +193,7 @@ def parse_arguments(argv):
 
 def main(argv=None):
     args = parse_arguments(argv)
-    # One thread: the training machine is shared, and a single thread makes the run reproducible.
+    # One thread: the training machine is shared, and a fixed thread count keeps float reductions in one order.
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     torch.manual_seed(args.seed)
