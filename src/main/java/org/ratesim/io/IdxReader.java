@@ -170,7 +170,10 @@ public final class IdxReader {
         return new Idx(dims, data);
     }
 
-    /** Reads {@code count} bytes, growing the buffer with the data so a false header cannot force a large allocation. */
+    /**
+     * Reads {@code count} bytes into a buffer that grows with the data, so a false header cannot force a large
+     * allocation.
+     */
     private static byte[] readExactly(InputStream in, int count, String name) throws IOException {
         byte[] buffer = new byte[Math.min(count, CHUNK_BYTES)];
         int filled = 0;

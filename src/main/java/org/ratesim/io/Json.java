@@ -43,7 +43,7 @@ public final class Json {
         }
     }
 
-    /** Longest number literal accepted, in chars; longer literals are rejected before conversion. */
+    /** Maximum length of a number literal, in chars; longer literals are rejected before conversion. */
     static final int MAX_NUMBER_CHARS = 400;
 
     /** A document that is not valid JSON or exceeds a limit; the message names the offset and the problem. */
@@ -309,6 +309,7 @@ public final class Json {
         if (pos >= text.length()) {
             throw error("truncated number");
         }
+
         char first = text.charAt(pos);
         if (first == '0') {
             pos++;
@@ -317,6 +318,7 @@ public final class Json {
         } else {
             throw error("invalid number");
         }
+
         boolean integral = true;
         if (pos < text.length() && text.charAt(pos) == '.') {
             pos++;
@@ -336,6 +338,7 @@ public final class Json {
         if (pos - start > MAX_NUMBER_CHARS) {
             throw error("number literal longer than " + MAX_NUMBER_CHARS + " chars");
         }
+
         String literal = text.substring(start, pos);
         if (integral) {
             try {
@@ -382,8 +385,52 @@ public final class Json {
         return c < 0x20 || c > 0x7E ? String.format("U+%04X", (int) c) : String.valueOf(c);
     }
 
+    /**
+     * Renders a parsed value for an error message, cut to about 64 chars. Rendering stops at the cut, so a
+     * hostile list of a million elements costs no more than a short one.
+     */
+    public static String preview(Object value) {
+        StringBuilder out = new StringBuilder();
+        appendPreview(out, value);
+        return abbreviate(out.toString());
+    }
+
+    /** Appends a value until {@code out} passes 64 chars; recursion depth is bounded by the parser's depth limit. */
+    private static void appendPreview(StringBuilder out, Object value) {
+        if (out.length() > 64) {
+            return;
+        }
+        if (value instanceof String) {
+            out.append('"').append(abbreviate((String) value)).append('"');
+        } else if (value instanceof List) {
+            out.append('[');
+            int index = 0;
+            for (Object element : (List<?>) value) {
+                if (out.length() > 64) {
+                    break;
+                }
+                out.append(index++ > 0 ? ", " : "");
+                appendPreview(out, element);
+            }
+            out.append(']');
+        } else if (value instanceof Map) {
+            out.append('{');
+            int index = 0;
+            for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
+                if (out.length() > 64) {
+                    break;
+                }
+                out.append(index++ > 0 ? ", " : "").append(entry.getKey()).append('=');
+                appendPreview(out, entry.getValue());
+            }
+            out.append('}');
+        } else {
+            out.append(value);
+        }
+    }
+
     /** Shortens a value for an error message so a hostile string cannot flood the log line. */
-    static String abbreviate(String value) {
+    public static String abbreviate(String value) {
         return value.length() <= 64 ? value : value.substring(0, 61) + "...";
     }
 

@@ -38,7 +38,8 @@ final class JsonObject {
         for (Object key : map.keySet()) {
             if (!allowed.contains(key)) {
                 throw new InvalidModelException(file + ": " + path + " has the unknown field \""
-                        + Json.abbreviate((String) key) + "\"; allowed: " + String.join(", ", new java.util.TreeSet<>(allowed)));
+                        + Json.abbreviate((String) key) + "\"; allowed: "
+                        + String.join(", ", new java.util.TreeSet<>(allowed)));
             }
         }
     }
@@ -171,10 +172,6 @@ final class JsonObject {
     }
 
     static String describe(Object value) {
-        if (value == null) {
-            return "null";
-        }
-        String text = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
-        return Json.abbreviate(text);
+        return Json.preview(value);
     }
 }

@@ -19,7 +19,7 @@ import org.ratesim.tensor.Tensor;
  *
  * <p>A file either loads completely or fails with an {@link InvalidModelException} whose one-line message starts
  * with the file name and names the field (tensor name, node name or JSON path) and the violated constraint. The
- * container, the graph, the parameters, the samples and the spiking network are all checked; every tensor in the
+ * reader checks the container, the graph, the parameters, the samples and the spiking network. Every tensor in the
  * file must be used by one of them.
  */
 public final class ModelReader {
@@ -85,13 +85,15 @@ public final class ModelReader {
             for (var param : node.params().entrySet()) {
                 Safetensors.Entry entry = container.tensors().get(param.getValue());
                 if (entry == null) {
-                    throw new InvalidModelException(file + ": node \"" + node.name() + "\" parameter " + param.getKey()
+                    throw new InvalidModelException(file + ": node \"" + Json.abbreviate(node.name()) + "\" parameter "
+                            + Json.abbreviate(param.getKey())
                             + " names tensor \"" + Json.abbreviate(param.getValue())
                             + "\", which the file does not contain");
                 }
                 if (entry.dtype() != Safetensors.DType.F32) {
-                    throw new InvalidModelException(file + ": tensor \"" + param.getValue() + "\" (" + param.getKey()
-                            + " of node \"" + node.name() + "\") must be F32, got " + entry.dtype());
+                    throw new InvalidModelException(file + ": tensor \"" + Json.abbreviate(param.getValue()) + "\" ("
+                            + Json.abbreviate(param.getKey()) + " of node \"" + Json.abbreviate(node.name())
+                            + "\") must be F32, got " + entry.dtype());
                 }
                 params.put(param.getValue(), Tensor.of(entry.floats(), entry.shape()));
                 used.add(param.getValue());
@@ -129,7 +131,8 @@ public final class ModelReader {
         try {
             return Json.parse(text, limits.jsonLimits(text.length()));
         } catch (Json.JsonException e) {
-            throw new InvalidModelException(file + ": __metadata__." + key + " is not valid JSON: " + e.getMessage(), e);
+            throw new InvalidModelException(file + ": __metadata__." + key + " is not valid JSON: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -48,7 +48,8 @@ public final class ModelWriter {
             Tensor tensor = ann.params().get(name);
             if (tensor == null || tensor.dtype() != Tensor.DType.F32) {
                 throw new IllegalArgumentException("parameter tensor \"" + name + "\" is "
-                        + (tensor == null ? "missing" : tensor.dtype()) + "; every graph parameter must be an F32 tensor");
+                        + (tensor == null ? "missing" : tensor.dtype())
+                        + "; every graph parameter must be an F32 tensor");
             }
             tensors.put(name, Safetensors.Entry.ofFloats(tensor.floats(), tensor.shape()));
         }
@@ -67,6 +68,10 @@ public final class ModelWriter {
         metadata.put("format_version", ModelReader.FORMAT_VERSION);
         metadata.put("producer", PRODUCER);
         metadata.putAll(file.extraMetadata());
+        // The reserved keys are written last, so extra metadata can never replace them.
+        metadata.put("format", ModelReader.FORMAT);
+        metadata.put("format_version", ModelReader.FORMAT_VERSION);
+        metadata.remove("snn");
         metadata.put("graph", Json.write(GraphJson.write(ann.graph())));
         if (file.snn() != null) {
             Map<String, Safetensors.Entry> snnTensors = new LinkedHashMap<>();

@@ -14,7 +14,7 @@ package org.ratesim.io;
  *                        read into one Java array)
  * @param maxTotalBytes   maximum size of the whole tensor data buffer, in bytes (default 4 GiB)
  * @param maxTensors      maximum number of tensors in one file (default 100,000)
- * @param maxJsonDepth    maximum nesting of arrays and objects in a JSON document (default 64)
+ * @param maxJsonDepth    maximum nesting of arrays and objects in a JSON document (default 64, at least 5)
  * @param maxJsonValues   maximum number of values in one JSON document (default 1,000,000)
  * @param maxNodes        maximum number of graph nodes or spiking layers (default 10,000)
  * @param maxNeurons      maximum number of values in one layer's output, C × H × W (default 2^26)
@@ -25,7 +25,7 @@ public record ReaderLimits(long maxHeaderBytes, long maxTensorBytes, long maxTot
                            int maxJsonDepth, int maxJsonValues, int maxNodes, long maxNeurons, int maxTimesteps,
                            long maxDatasetBytes) {
 
-    /** Largest Java byte array the readers allocate: the usual VM array limit, 2^31 − 9. */
+    /** Largest byte array the readers allocate, 2^31 − 9: the JDK 17 soft maximum array length (ArraysSupport). */
     public static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
 
     /** The default limits. */
@@ -37,7 +37,8 @@ public record ReaderLimits(long maxHeaderBytes, long maxTensorBytes, long maxTot
         requireRange("maxTensorBytes", maxTensorBytes, 0, MAX_ARRAY_BYTES);
         requireRange("maxTotalBytes", maxTotalBytes, 0, Long.MAX_VALUE);
         requireRange("maxTensors", maxTensors, 0, Integer.MAX_VALUE);
-        requireRange("maxJsonDepth", maxJsonDepth, 3, 10_000);
+        // The graph document nests 5 deep (graph, nodes, node, attrs, stride), so a smaller limit rejects every model.
+        requireRange("maxJsonDepth", maxJsonDepth, 5, 10_000);
         requireRange("maxJsonValues", maxJsonValues, 1, Integer.MAX_VALUE);
         requireRange("maxNodes", maxNodes, 1, Integer.MAX_VALUE);
         requireRange("maxNeurons", maxNeurons, 1, Integer.MAX_VALUE);

@@ -340,6 +340,7 @@ public final class Safetensors {
             throw new InvalidModelException(where + ": dtype " + describe(dtypeValue)
                     + " is not supported; expected F32, I32, I16 or U8");
         }
+
         Object shapeValue = info.get("shape");
         if (!(shapeValue instanceof List) || ((List<?>) shapeValue).size() > MAX_RANK) {
             throw new InvalidModelException(where + ": shape must be a list of at most " + MAX_RANK
@@ -372,6 +373,7 @@ public final class Safetensors {
             throw new InvalidModelException(where + ": " + bytes + " bytes exceed the limit of "
                     + limits.maxTensorBytes() + " bytes per tensor (ReaderLimits.maxTensorBytes)");
         }
+
         Object offsetsValue = info.get("data_offsets");
         if (!(offsetsValue instanceof List) || ((List<?>) offsetsValue).size() != 2
                 || !(((List<?>) offsetsValue).get(0) instanceof Long)
@@ -414,19 +416,19 @@ public final class Safetensors {
         if (value == null) {
             return "null (missing)";
         }
-        String text = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
-        return Json.abbreviate(text);
+        return Json.preview(value);
     }
 
     /**
      * Encodes a container as Python's safetensors writes it: the header JSON (metadata first) padded with spaces
-     * to a multiple of 8 bytes, then the tensors ordered by decreasing element size and then by name, so every
-     * tensor starts aligned to its element size.
+     * to a multiple of 8 bytes, then the tensors. Tensors are ordered by decreasing element size and then by name,
+     * so every tensor starts aligned to its element size.
      */
     public static byte[] write(Map<String, Entry> tensors, Map<String, String> metadata) {
         List<String> names = new ArrayList<>(tensors.keySet());
         names.sort(Comparator.comparingInt((String tensor) -> -tensors.get(tensor).dtype().bytes())
                 .thenComparing(Comparator.naturalOrder()));
+
         Map<String, Object> header = new LinkedHashMap<>();
         if (!metadata.isEmpty()) {
             header.put(METADATA_KEY, new LinkedHashMap<>(metadata));
@@ -448,6 +450,7 @@ public final class Safetensors {
             offset += entry.data().length;
             header.put(tensor, info);
         }
+
         byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         long total = 8L + padded + offset;

@@ -119,6 +119,7 @@ final class SnnJson {
             default:
                 throw encoder.error("type", "\"" + Json.abbreviate(typeId) + "\" must be vr, ice or analog");
         }
+
         double levels = encoder.number("levels", 0);
         int[] offsets = encoder.ints("offsets", -1, -1, 1);
         if (offsets.length < 1 || offsets.length > GraphValidator.MAX_OFFSET_GROUPS) {
@@ -131,6 +132,7 @@ final class SnnJson {
         if (levels + minOffset < 0) {
             throw encoder.error("levels", levels + " plus offset " + minOffset + " is negative");
         }
+
         int[] shape = encoder.ints("shape", 3, 1, GraphValidator.MAX_DIMENSION);
         if (!Arrays.equals(shape, inputShape)) {
             throw encoder.error("shape", Arrays.toString(shape) + " differs from graph input.shape "

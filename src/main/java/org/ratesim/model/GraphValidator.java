@@ -70,12 +70,14 @@ public final class GraphValidator {
             for (Map.Entry<String, String> param : node.params().entrySet()) {
                 Tensor tensor = model.params().get(param.getValue());
                 if (tensor == null) {
-                    throw new InvalidModelException(ShapeInference.where(node) + ": parameter " + param.getKey()
-                            + " names tensor \"" + param.getValue() + "\", which the file does not contain");
+                    throw new InvalidModelException(ShapeInference.where(node) + ": parameter "
+                            + abbreviate(param.getKey()) + " names tensor \"" + abbreviate(param.getValue())
+                            + "\", which the file does not contain");
                 }
                 if (tensor.dtype() != Tensor.DType.F32) {
-                    throw new InvalidModelException("tensor \"" + param.getValue() + "\" (" + param.getKey()
-                            + " of node \"" + node.name() + "\") must be F32, got " + tensor.dtype());
+                    throw new InvalidModelException("tensor \"" + abbreviate(param.getValue()) + "\" ("
+                            + abbreviate(param.getKey()) + " of node \"" + abbreviate(node.name())
+                            + "\") must be F32, got " + tensor.dtype());
                 }
                 paramShapes.put(param.getValue(), tensor.shape());
             }
@@ -119,7 +121,8 @@ public final class GraphValidator {
             defined.add(node.name());
         }
         if (graph.node(graph.output()) == null) {
-            throw new InvalidModelException("graph output \"" + graph.output() + "\" is not a node of the graph");
+            throw new InvalidModelException("graph output \"" + abbreviate(graph.output())
+                    + "\" is not a node of the graph");
         }
 
         Map<String, int[]> shapes = ShapeInference.infer(graph, paramShapes);
@@ -166,6 +169,7 @@ public final class GraphValidator {
             throw new InvalidModelException("input.shape " + Arrays.toString(shape) + " has more than "
                     + limits.maxNeurons() + " values (ReaderLimits.maxNeurons)");
         }
+
         if (input.classes() < 1 || input.classes() > limits.maxNeurons()) {
             throw new InvalidModelException("input.classes " + input.classes() + " must be in 1.."
                     + limits.maxNeurons());
@@ -173,6 +177,7 @@ public final class GraphValidator {
         if (!(input.scale() > 0) || !Double.isFinite(input.scale())) {
             throw new InvalidModelException("input.scale " + input.scale() + " must be a finite number > 0");
         }
+
         double[] mean = input.mean();
         double[] std = input.std();
         if (mean.length != shape[0] || std.length != shape[0]) {
@@ -190,7 +195,7 @@ public final class GraphValidator {
     private static void checkName(Node node, String inputName, Set<String> defined) {
         String name = node.name();
         if (name == null || name.isEmpty() || name.length() > MAX_NAME_CHARS) {
-            throw new InvalidModelException("node name \"" + name + "\" must have 1 to " + MAX_NAME_CHARS
+            throw new InvalidModelException("node name \"" + abbreviate(name) + "\" must have 1 to " + MAX_NAME_CHARS
                     + " chars");
         }
         if (name.equals(inputName)) {
@@ -214,11 +219,12 @@ public final class GraphValidator {
             String problem = allNames.contains(input)
                     ? "is defined later, so the nodes are not in topological order or form a cycle"
                     : "is neither input.name nor a node";
-            throw new InvalidModelException(ShapeInference.where(node) + ": input \"" + input + "\" " + problem);
+            throw new InvalidModelException(ShapeInference.where(node) + ": input \"" + abbreviate(input) + "\" "
+                    + problem);
         }
         if (node.op() == Op.INPUT_EXPANSION && !input.equals(inputName)) {
             throw new InvalidModelException(ShapeInference.where(node) + ": must read the graph input \""
-                    + inputName + "\", not \"" + input + "\"");
+                    + abbreviate(inputName) + "\", not \"" + abbreviate(input) + "\"");
         }
     }
 
@@ -371,19 +377,22 @@ public final class GraphValidator {
         if (value == null) {
             return "(missing)";
         }
-        String text = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
-        return text.length() <= 64 ? text : text.substring(0, 61) + "...";
+        return org.ratesim.io.Json.preview(value);
+    }
+
+    private static String abbreviate(String text) {
+        return org.ratesim.io.Json.abbreviate(text);
     }
 
     private static void checkValues(String tensor, float[] values, boolean variance) {
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
-                throw new InvalidModelException("tensor \"" + tensor + "\" has the non-finite value " + values[i]
-                        + " at index " + i + "; parameters must be finite");
+                throw new InvalidModelException("tensor \"" + abbreviate(tensor) + "\" has the non-finite value "
+                        + values[i] + " at index " + i + "; parameters must be finite");
             }
             if (variance && values[i] < 0) {
-                throw new InvalidModelException("tensor \"" + tensor + "\" has the negative variance " + values[i]
-                        + " at index " + i);
+                throw new InvalidModelException("tensor \"" + abbreviate(tensor) + "\" has the negative variance "
+                        + values[i] + " at index " + i);
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.ratesim.io.InvalidModelException;
+import org.ratesim.io.Json;
 
 /**
  * Output shapes of graph nodes: {@code [C, H, W]} for feature maps and {@code [N]} for vectors, per image.
@@ -25,7 +26,7 @@ public final class ShapeInference {
         for (Node node : graph.nodes()) {
             int[] input = shapes.get(node.input());
             if (input == null) {
-                throw new InvalidModelException(where(node) + ": input \"" + node.input()
+                throw new InvalidModelException(where(node) + ": input \"" + Json.abbreviate(node.input())
                         + "\" is not the graph input or an earlier node");
             }
             shapes.put(node.name(), outputShape(node, input, paramShapes));
@@ -150,8 +151,8 @@ public final class ShapeInference {
         String tensor = node.params().get(role);
         int[] shape = tensor == null ? null : paramShapes.get(tensor);
         if (shape == null) {
-            throw new InvalidModelException(where(node) + ": parameter " + role + " (tensor \"" + tensor
-                    + "\") is missing");
+            throw new InvalidModelException(where(node) + ": parameter " + role + " (tensor \""
+                    + Json.abbreviate(String.valueOf(tensor)) + "\") is missing");
         }
         return shape;
     }
@@ -160,7 +161,8 @@ public final class ShapeInference {
         int[] shape = paramShape(node, role, paramShapes);
         if (shape.length != 1 || shape[0] != size) {
             throw new InvalidModelException(where(node) + ": parameter " + role + " (tensor \""
-                    + node.params().get(role) + "\") has shape " + Arrays.toString(shape) + ", expected [" + size + "]");
+                    + Json.abbreviate(node.params().get(role)) + "\") has shape " + Arrays.toString(shape)
+                    + ", expected [" + size + "]");
         }
     }
 
@@ -178,6 +180,6 @@ public final class ShapeInference {
     }
 
     static String where(Node node) {
-        return "node \"" + node.name() + "\" (" + node.op().id() + ")";
+        return "node \"" + Json.abbreviate(node.name()) + "\" (" + node.op().id() + ")";
     }
 }

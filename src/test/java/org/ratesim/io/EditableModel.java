@@ -72,7 +72,7 @@ final class EditableModel {
         return (Map<String, Object>) snn.get("encoder");
     }
 
-    /** Replaces a float tensor, keeping its shape unless {@code shape} is given. */
+    /** Replaces a tensor with an F32 tensor of the given values and shape. */
     void setFloats(String tensor, float[] values, int... shape) {
         tensors.put(tensor, Safetensors.Entry.ofFloats(values, shape));
     }

@@ -32,8 +32,8 @@ class FuzzTest {
                 Path.of("testdata").toAbsolutePath().toString());
 
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        // Budget: 60 s for JVM start and warm-up plus 50 ms per mutant of each reader, far above the measured
-        // 3 ms per mutant, so only a hang reaches it.
+        // Budget: 60 s for JVM start and warm-up plus 50 ms per mutant, far above the roughly 3 ms per mutant
+        // measured on a shared 2-core machine, so only a hang reaches it.
         long budgetSeconds = 60 + iterations / 10;
         boolean finished = process.waitFor(budgetSeconds, TimeUnit.SECONDS);
         if (!finished) {

@@ -54,6 +54,10 @@ class ModelRejectionTest {
                 "\"conv1\"", "does not fit input [1, 8, 8]"));
         cases.add(new Case("stride zero", m -> m.attrs("conv1").put("stride", List.of(0L, 1L)),
                 "\"conv1\"", "attribute stride [0, 1]", "integers in 1..65536"));
+        cases.add(new Case("huge list attribute", m -> m.attrs("conv1").put("stride",
+                java.util.Collections.nCopies(100_000, 0L)), "attribute stride [0, 0, 0,", "..."));
+        cases.add(new Case("huge node name", m -> m.node("drop").put("name", "d".repeat(100_000)),
+                "node name \"ddd", "..."));
         cases.add(new Case("negative padding", m -> m.attrs("conv1").put("padding", List.of(0L, -1L, 0L, 0L)),
                 "attribute padding", "integers in 0..65536"));
         cases.add(new Case("kernel larger than input", m -> m.setFloats("conv1.weight", new float[2 * 81], 2, 1,
@@ -253,6 +257,7 @@ class ModelRejectionTest {
         String message = e.getMessage();
         assertTrue(message.startsWith("model.safetensors: "), message);
         assertFalse(message.contains("\n"), "message must be one line: " + message);
+        assertTrue(message.length() < 500, "message must stay short: " + message.length() + " chars");
         for (String fragment : fragments) {
             assertTrue(message.contains(fragment), "expected \"" + fragment + "\" in: " + message);
         }

@@ -9,7 +9,15 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.util.List;
+import java.util.Random;
 import org.ratesim.model.Graph;
+import org.ratesim.model.InputSpec;
+import org.ratesim.model.Op;
+import org.ratesim.sim.Encoder;
+import org.ratesim.sim.LayerType;
+import org.ratesim.sim.NeuronRule;
+import org.ratesim.sim.ResetMode;
 import org.ratesim.model.Model;
 import org.ratesim.model.Node;
 import org.ratesim.sim.SnnNetwork;
@@ -50,11 +58,52 @@ class ModelRoundTripTest {
     }
 
     @Test
+    void extraMetadataCannotReplaceReservedKeys() {
+        Map<String, String> extra = Map.of("format", "other", "format_version", "9", "graph", "{}", "snn", "{}",
+                "producer", "tool");
+        ModelFile read = ModelReader.read(ModelWriter.toBytes(new ModelFile(TestModels.ann(3), null, extra)));
+        assertNull(read.snn());
+        assertEquals(Map.of("producer", "tool"), read.extraMetadata());
+    }
+
+    @Test
     void pathAndBytesReadAlike() throws Exception {
         byte[] bytes = TestModels.bytes(5);
         Path path = dir.resolve("m.safetensors");
         Files.write(path, bytes);
         assertSameAnn(ModelReader.read(bytes).ann(), ModelReader.read(path).ann());
+    }
+
+    @Test
+    void iceAndMaxPoolRoundTrip() {
+        InputSpec input = new InputSpec("image", new int[] {1, 6, 6}, 0.5, new double[] {0.25}, new double[] {2.0}, 3);
+        List<Node> nodes = List.of(
+                TestModels.node("ice", Op.INPUT_EXPANSION, "image",
+                        Map.of("timesteps", 2L, "levels", 2L, "offsets", List.of(-1L, 0L, 1L)), Map.of()),
+                TestModels.node("pool", Op.MAX_POOL2D, "ice", Map.of("kernel", List.of(2L, 2L)), Map.of()),
+                TestModels.node("flat", Op.FLATTEN, "pool", Map.of("order", "hwc"), Map.of()),
+                TestModels.node("fc", Op.LINEAR, "flat", Map.of(), Map.of("weight", "fc.weight")));
+        Model ann = new Model(new Graph(input, nodes, "fc"),
+                Map.of("fc.weight", TestModels.randomTensor(new Random(4), 3, 27)), null);
+        Encoder encoder = new Encoder(Encoder.Type.ICE, 2, new int[] {-1, 0, 1}, new int[] {1, 6, 6});
+        SpikingLayer pool = new SpikingLayer("pool", LayerType.MAX_POOL2D, new int[] {3, 6, 6}, new int[] {3, 3, 3},
+                new int[] {2, 2}, new int[] {2, 2}, new int[4], new int[] {1, 1}, 1, NeuronRule.IF_CTT,
+                ResetMode.SUBTRACT, 0, null, 0, null, null);
+        SpikingLayer readout = new SpikingLayer("fc", LayerType.LINEAR, new int[] {3, 3, 3}, new int[] {3, 1, 1},
+                new int[] {1, 1}, new int[] {1, 1}, new int[4], new int[] {1, 1}, 1, NeuronRule.ACCUMULATE,
+                ResetMode.SUBTRACT, 30, new short[81], 0, new int[3], null);
+        SnnNetwork snn = new SnnNetwork(2, encoder, List.of(pool), readout, 0);
+        ModelFile original = new ModelFile(ann, snn, Map.of());
+
+        ModelFile read = ModelReader.read(ModelWriter.toBytes(original));
+
+        assertEquals(ann.graph().nodes(), read.ann().graph().nodes());
+        assertEquals(0.5, read.ann().graph().input().scale());
+        assertArrayEquals(new double[] {0.25}, read.ann().graph().input().mean());
+        assertArrayEquals(new double[] {2.0}, read.ann().graph().input().std());
+        assertNull(read.ann().samples());
+        assertEquals(ann.params(), read.ann().params());
+        assertSameSnn(snn, read.snn());
     }
 
     static void assertSameAnn(Model expected, Model actual) {
