@@ -111,7 +111,7 @@ public final class ModelReader {
         String snnText = metadata.get("snn");
         if (snnText != null) {
             snn = SnnJson.read(parseDocument(snnText, "snn", file, limits), file, container.tensors(), used,
-                    graph.input().shape(), limits);
+                    graph.input().shape(), graph.input().classes(), limits);
         }
         for (String tensor : container.tensors().keySet()) {
             if (!used.contains(tensor)) {

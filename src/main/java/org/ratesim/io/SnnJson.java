@@ -51,13 +51,14 @@ final class SnnJson {
      * Reads the spiking network; adds the names of the tensors it uses to {@code usedTensors}.
      *
      * @param inputShape the ANN's {@code input.shape}, which the encoder shape must equal
+     * @param classes    the ANN's {@code input.classes}, which the readout output shape must be {@code [classes, 1, 1]}
      */
     static SnnNetwork read(Object document, String file, Map<String, Safetensors.Entry> tensors,
-                           Set<String> usedTensors, int[] inputShape, ReaderLimits limits) {
-        return new SnnJson(file, tensors, usedTensors, limits).read(document, inputShape);
+                           Set<String> usedTensors, int[] inputShape, int classes, ReaderLimits limits) {
+        return new SnnJson(file, tensors, usedTensors, limits).read(document, inputShape, classes);
     }
 
-    private SnnNetwork read(Object document, int[] inputShape) {
+    private SnnNetwork read(Object document, int[] inputShape, int classes) {
         JsonObject snn = new JsonObject(document, "snn", file);
         snn.allowOnly(SNN_KEYS);
         int timesteps = (int) snn.integer("timesteps", 1, limits.maxTimesteps());
@@ -77,6 +78,10 @@ final class SnnJson {
             previous = layer.outputShape();
         }
         SpikingLayer readout = readLayer(snn.object("readout"), previous, true);
+        if (!Arrays.equals(readout.outputShape(), new int[] {classes, 1, 1})) {
+            throw snn.object("readout").error("output_shape", Arrays.toString(readout.outputShape())
+                    + " must be [" + classes + ", 1, 1], one neuron per class of graph input.classes");
+        }
 
         long overflowBound = snn.integer("overflow_bound", 0, MAX_OVERFLOW_BOUND);
         // NOTE: only a lower bound is checked: a neuron's potential reaches its bias after one silent step, so the

@@ -186,6 +186,11 @@ class ModelRejectionTest {
                 "snn.layers[1].input_shape", "differs from the previous output [2, 6, 6]"));
         cases.add(new Case("readout inputs", m -> m.layer("fc").put("input_shape", List.of(2L, 3L, 4L)),
                 "snn.readout.input_shape", "24 neurons"));
+        cases.add(new Case("readout classes", m -> {
+            m.layer("fc").put("output_shape", List.of(4L, 1L, 1L));
+            m.tensors.put("snn.fc.weight", Safetensors.Entry.ofShorts(new short[18 * 4], 18, 4));
+            m.tensors.put("snn.fc.bias", Safetensors.Entry.ofInts(new int[4], 4));
+        }, "snn.readout.output_shape", "[4, 1, 1] must be [3, 1, 1]"));
         cases.add(new Case("encoder shape", m -> m.encoder().put("shape", List.of(1L, 8L, 9L)),
                 "snn.encoder.shape", "differs from graph input.shape [1, 8, 8]"));
         cases.add(new Case("vr offsets", m -> m.encoder().put("offsets", List.of(0L, 1L)), "snn.encoder.offsets",
