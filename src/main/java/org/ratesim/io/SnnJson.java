@@ -84,8 +84,8 @@ final class SnnJson {
         }
 
         long overflowBound = snn.integer("overflow_bound", 0, MAX_OVERFLOW_BOUND);
-        // NOTE: only a lower bound is checked: a neuron's potential reaches its bias after one silent step, so the
-        // bound must be at least every |bias|. The converter's bound itself is not recomputed here.
+        // NOTE: this is only a plausibility check. A bias added each step puts a neuron without input at |bias|
+        // after one step, so the bound must be at least every |bias|. The converter's bound is not recomputed here.
         long maxBias = 0;
         for (SpikingLayer layer : concat(layers, readout)) {
             if (layer.bias() != null) {
