@@ -95,8 +95,10 @@ public final class ModelReader {
                             + Json.abbreviate(param.getKey()) + " of node \"" + Json.abbreviate(node.name())
                             + "\") must be F32, got " + entry.dtype());
                 }
-                params.put(param.getValue(), Tensor.of(entry.floats(), entry.shape()));
-                used.add(param.getValue());
+                // A tensor shared by many nodes is decoded once, so sharing cannot multiply the work.
+                if (used.add(param.getValue())) {
+                    params.put(param.getValue(), Tensor.of(entry.floats(), entry.shape()));
+                }
             }
         }
         Dataset samples = readSamples(container.tensors(), graph, file, used);

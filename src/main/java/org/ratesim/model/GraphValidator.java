@@ -83,11 +83,16 @@ public final class GraphValidator {
             }
         }
         Map<String, int[]> shapes = validate(model.graph(), paramShapes, limits);
+
+        // Each tensor is scanned once even when many nodes share it, so sharing cannot multiply the work.
+        Set<String> variances = new HashSet<>();
         for (Node node : model.graph().nodes()) {
-            for (Map.Entry<String, String> param : node.params().entrySet()) {
-                boolean variance = node.op() == Op.BATCH_NORM && param.getKey().equals("running_var");
-                checkValues(param.getValue(), model.params().get(param.getValue()).floats(), variance);
+            if (node.op() == Op.BATCH_NORM) {
+                variances.add(node.params().get("running_var"));
             }
+        }
+        for (String tensor : paramShapes.keySet()) {
+            checkValues(tensor, model.params().get(tensor).floats(), variances.contains(tensor));
         }
         if (model.samples() != null) {
             checkSamples(model.samples(), model.graph().input());

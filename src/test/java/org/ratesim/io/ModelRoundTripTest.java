@@ -67,6 +67,24 @@ class ModelRoundTripTest {
     }
 
     @Test
+    void sharedParameterLoadsOnce() {
+        InputSpec input = InputSpec.ofBytes("image", new int[] {1, 2, 2}, 3);
+        List<Node> nodes = List.of(
+                TestModels.node("flat", Op.FLATTEN, "image", Map.of(), Map.of()),
+                TestModels.node("a", Op.LINEAR, "flat", Map.of(), Map.of("weight", "shared")),
+                TestModels.node("b", Op.LINEAR, "a", Map.of(), Map.of("weight", "shared", "bias", "bias")),
+                TestModels.node("out", Op.LINEAR, "b", Map.of(), Map.of("weight", "head")));
+        Random random = new Random(8);
+        Model ann = new Model(new Graph(input, nodes, "out"), Map.of("shared", TestModels.randomTensor(random, 4, 4),
+                "bias", TestModels.randomTensor(random, 4), "head", TestModels.randomTensor(random, 3, 4)), null);
+
+        Model read = ModelReader.read(ModelWriter.toBytes(ModelFile.of(ann))).ann();
+
+        assertEquals(ann.params(), read.params());
+        assertEquals(nodes, read.graph().nodes());
+    }
+
+    @Test
     void pathAndBytesReadAlike() throws Exception {
         byte[] bytes = TestModels.bytes(5);
         Path path = dir.resolve("m.safetensors");
