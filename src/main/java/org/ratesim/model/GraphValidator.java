@@ -131,6 +131,7 @@ public final class GraphValidator {
         }
 
         Map<String, int[]> shapes = ShapeInference.infer(graph, paramShapes);
+        long totalNeurons = 0;
         for (Node node : graph.nodes()) {
             long neurons = 1;
             for (int dim : shapes.get(node.name())) {
@@ -140,6 +141,12 @@ public final class GraphValidator {
                             + Arrays.toString(shapes.get(node.name())) + " has more than " + limits.maxNeurons()
                             + " values (ReaderLimits.maxNeurons)");
                 }
+            }
+            totalNeurons += neurons; // at most maxNodes × 2^31, far below 2^63
+            if (totalNeurons > limits.maxTotalNeurons()) {
+                throw new InvalidModelException("graph nodes up to " + ShapeInference.where(node) + " produce "
+                        + totalNeurons + " values, more than the limit of " + limits.maxTotalNeurons()
+                        + " (ReaderLimits.maxTotalNeurons)");
             }
         }
         int classes = graph.input().classes();
