@@ -40,7 +40,10 @@ final class SnnJson {
     private final Map<String, Safetensors.Entry> tensors;
     private final Set<String> usedTensors;
     private final ReaderLimits limits;
-    /** Decoded arrays by tensor name, so a tensor shared by many layers is decoded and checked once. */
+    /**
+     * Decoded arrays by tensor name, so a tensor shared by many layers is decoded and checked once. Layers then
+     * share arrays, which is safe because an SnnNetwork is immutable once built.
+     */
     private final Map<String, Object> decoded = new HashMap<>();
     /** Zero biases by length, shared by the layers whose bias tensor is absent. */
     private final Map<Integer, int[]> zeroBiases = new HashMap<>();
