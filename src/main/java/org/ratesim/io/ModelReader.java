@@ -106,7 +106,7 @@ public final class ModelReader {
         try {
             GraphValidator.validate(model, limits);
         } catch (InvalidModelException e) {
-            throw new InvalidModelException(file + ": graph " + e.getMessage(), e);
+            throw new InvalidModelException(file + ": " + e.getMessage(), e);
         }
 
         SnnNetwork snn = null;

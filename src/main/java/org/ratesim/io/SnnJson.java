@@ -233,6 +233,12 @@ final class SnnJson {
                 if (dilation[0] != 1 || dilation[1] != 1) {
                     throw layer.error("dilation", Arrays.toString(dilation) + " must be [1, 1] for a pool");
                 }
+                for (int i = 0; i < 4; i++) {
+                    if (padding[i] > kernel[i / 2] / 2) {
+                        throw layer.error("padding", Arrays.toString(padding) + " exceeds half the kernel "
+                                + Arrays.toString(kernel) + " (PyTorch's rule for pools)");
+                    }
+                }
                 checkSpatial(layer, inputShape, outputShape, kernel, stride, padding, dilation);
                 forbid(layer, "weight", typeId);
                 forbid(layer, "bias", typeId);

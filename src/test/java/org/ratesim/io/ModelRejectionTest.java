@@ -213,6 +213,8 @@ class ModelRejectionTest {
                 "snn.overflow_bound", "0..2147483647"));
         cases.add(new Case("overflow bound below bias", m -> m.snn.put("overflow_bound", 249L),
                 "snn.overflow_bound", "below the largest |bias| 250"));
+        cases.add(new Case("pool padding over half", m -> m.layer("pool1").put("padding", List.of(0L, 0L, 2L, 2L)),
+                "snn.layers[1].padding", "exceeds half the kernel [2, 2]"));
         cases.add(new Case("pool with weights", m -> m.layer("pool1").put("weight", "snn.conv1.weight"),
                 "snn.layers[1].weight is not allowed for avg_pool2d"));
         cases.add(new Case("pool without weight value", m -> m.layer("pool1").remove("weight_value"),

@@ -3,6 +3,8 @@ package org.ratesim.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +84,18 @@ class ModelRoundTripTest {
 
         assertEquals(ann.params(), read.params());
         assertEquals(nodes, read.graph().nodes());
+    }
+
+    @Test
+    void writerRejectsInvalidModel() {
+        Model valid = TestModels.ann(2);
+        Graph graph = valid.graph();
+        InputSpec wrongClasses = InputSpec.ofBytes("input", graph.input().shape(), 4);
+        Model invalid = new Model(new Graph(wrongClasses, graph.nodes(), graph.output()), valid.params(), null);
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> ModelWriter.toBytes(ModelFile.of(invalid))).getMessage();
+        assertTrue(message.startsWith("cannot write an invalid model: model: graph output \"fc\" has shape [3]"),
+                message);
     }
 
     @Test
