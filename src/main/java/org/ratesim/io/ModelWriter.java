@@ -38,8 +38,9 @@ public final class ModelWriter {
     }
 
     /**
-     * Encodes a model file and reads the result back, so it never returns a file that {@link ModelReader} rejects.
-     * The check uses limits as large as Java arrays allow, so a model larger than the reader's defaults is written.
+     * Encodes a model file and reads the result back, so it returns only files that {@link ModelReader} accepts.
+     * The check uses limits as large as Java arrays allow, so a model above the reader's default limits is still
+     * written, and reading it back needs larger {@link ReaderLimits}.
      *
      * @throws IllegalArgumentException when a parameter is missing, not F32 or unused, two tensors share a name, or
      *                                  the model breaks a rule of the format (the message names it)
