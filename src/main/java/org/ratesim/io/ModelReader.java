@@ -95,8 +95,10 @@ public final class ModelReader {
                             + Json.abbreviate(param.getKey()) + " of node \"" + Json.abbreviate(node.name())
                             + "\") must be F32, got " + entry.dtype());
                 }
-                params.put(param.getValue(), Tensor.of(entry.floats(), entry.shape()));
-                used.add(param.getValue());
+                // A tensor shared by many nodes is decoded once, so sharing cannot multiply the work.
+                if (used.add(param.getValue())) {
+                    params.put(param.getValue(), Tensor.of(entry.floats(), entry.shape()));
+                }
             }
         }
         Dataset samples = readSamples(container.tensors(), graph, file, used);
@@ -104,14 +106,14 @@ public final class ModelReader {
         try {
             GraphValidator.validate(model, limits);
         } catch (InvalidModelException e) {
-            throw new InvalidModelException(file + ": graph " + e.getMessage(), e);
+            throw new InvalidModelException(file + ": " + e.getMessage(), e);
         }
 
         SnnNetwork snn = null;
         String snnText = metadata.get("snn");
         if (snnText != null) {
             snn = SnnJson.read(parseDocument(snnText, "snn", file, limits), file, container.tensors(), used,
-                    graph.input().shape(), limits);
+                    graph.input().shape(), graph.input().classes(), limits);
         }
         for (String tensor : container.tensors().keySet()) {
             if (!used.contains(tensor)) {

@@ -24,6 +24,11 @@ public final class ModelWriter {
     /** The {@code producer} written when the extra metadata names none. */
     public static final String PRODUCER = "ratesim";
 
+    /** Limits of the read-back check: the largest that Java arrays and the format allow. */
+    private static final ReaderLimits WRITE_CHECK_LIMITS = new ReaderLimits(ReaderLimits.MAX_ARRAY_BYTES,
+            ReaderLimits.MAX_ARRAY_BYTES, Long.MAX_VALUE, Integer.MAX_VALUE, 10_000, Integer.MAX_VALUE,
+            Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE, ReaderLimits.MAX_ARRAY_BYTES);
+
     private ModelWriter() {
     }
 
@@ -33,9 +38,12 @@ public final class ModelWriter {
     }
 
     /**
-     * Encodes a model file.
+     * Encodes a model file and reads the result back, so it returns only files that {@link ModelReader} accepts.
+     * The check uses limits as large as Java arrays allow, so a model above the reader's default limits is still
+     * written, and reading it back needs larger {@link ReaderLimits}.
      *
-     * @throws IllegalArgumentException when a parameter is missing, not F32 or unused, or two tensors share a name
+     * @throws IllegalArgumentException when a parameter is missing, not F32 or unused, two tensors share a name, or
+     *                                  the model breaks a rule of the format (the message names it)
      */
     public static byte[] toBytes(ModelFile file) {
         Model ann = file.ann();
@@ -83,7 +91,13 @@ public final class ModelWriter {
                 }
             }
         }
-        return Safetensors.write(tensors, metadata);
+        byte[] bytes = Safetensors.write(tensors, metadata);
+        try {
+            ModelReader.read(bytes, "model", WRITE_CHECK_LIMITS);
+        } catch (InvalidModelException e) {
+            throw new IllegalArgumentException("cannot write an invalid model: " + e.getMessage(), e);
+        }
+        return bytes;
     }
 
     private static void putSamples(Dataset samples, Map<String, Safetensors.Entry> tensors) {

@@ -18,19 +18,21 @@ package org.ratesim.io;
  * @param maxJsonValues   maximum number of values in one JSON document (default 1,000,000)
  * @param maxNodes        maximum number of graph nodes or spiking layers (default 10,000)
  * @param maxNeurons      maximum number of values in one layer's output, C × H × W (default 2^26)
+ * @param maxTotalNeurons maximum sum of the output sizes of all graph nodes, and of all spiking layers (default
+ *                        2^28), which bounds the state a simulator allocates for a model
  * @param maxTimesteps    maximum time window T (default 65,536)
  * @param maxDatasetBytes maximum size of a decoded IDX file's data, in bytes (default 1 GiB)
  */
 public record ReaderLimits(long maxHeaderBytes, long maxTensorBytes, long maxTotalBytes, int maxTensors,
-                           int maxJsonDepth, int maxJsonValues, int maxNodes, long maxNeurons, int maxTimesteps,
-                           long maxDatasetBytes) {
+                           int maxJsonDepth, int maxJsonValues, int maxNodes, long maxNeurons, long maxTotalNeurons,
+                           int maxTimesteps, long maxDatasetBytes) {
 
     /** Largest byte array the readers allocate, 2^31 − 9: the JDK 17 soft maximum array length (ArraysSupport). */
     public static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
 
     /** The default limits. */
     public static final ReaderLimits DEFAULTS = new ReaderLimits(64L << 20, 1L << 30, 4L << 30, 100_000, 64,
-            1_000_000, 10_000, 1L << 26, 65_536, 1L << 30);
+            1_000_000, 10_000, 1L << 26, 1L << 28, 65_536, 1L << 30);
 
     public ReaderLimits {
         requireRange("maxHeaderBytes", maxHeaderBytes, 2, MAX_ARRAY_BYTES);
@@ -42,6 +44,7 @@ public record ReaderLimits(long maxHeaderBytes, long maxTensorBytes, long maxTot
         requireRange("maxJsonValues", maxJsonValues, 1, Integer.MAX_VALUE);
         requireRange("maxNodes", maxNodes, 1, Integer.MAX_VALUE);
         requireRange("maxNeurons", maxNeurons, 1, Integer.MAX_VALUE);
+        requireRange("maxTotalNeurons", maxTotalNeurons, 1, Long.MAX_VALUE);
         requireRange("maxTimesteps", maxTimesteps, 1, Integer.MAX_VALUE);
         requireRange("maxDatasetBytes", maxDatasetBytes, 1, MAX_ARRAY_BYTES);
     }
@@ -60,52 +63,57 @@ public record ReaderLimits(long maxHeaderBytes, long maxTensorBytes, long maxTot
     }
 
     public ReaderLimits withMaxHeaderBytes(long value) {
-        return new ReaderLimits(value, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
-                maxNodes, maxNeurons, maxTimesteps, maxDatasetBytes);
+        return new ReaderLimits(value, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues, maxNodes,
+                maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxTensorBytes(long value) {
-        return new ReaderLimits(maxHeaderBytes, value, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
-                maxNodes, maxNeurons, maxTimesteps, maxDatasetBytes);
+        return new ReaderLimits(maxHeaderBytes, value, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues, maxNodes,
+                maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxTotalBytes(long value) {
         return new ReaderLimits(maxHeaderBytes, maxTensorBytes, value, maxTensors, maxJsonDepth, maxJsonValues,
-                maxNodes, maxNeurons, maxTimesteps, maxDatasetBytes);
+                maxNodes, maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxTensors(int value) {
         return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, value, maxJsonDepth, maxJsonValues,
-                maxNodes, maxNeurons, maxTimesteps, maxDatasetBytes);
+                maxNodes, maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxJsonDepth(int value) {
         return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, value, maxJsonValues,
-                maxNodes, maxNeurons, maxTimesteps, maxDatasetBytes);
+                maxNodes, maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxJsonValues(int value) {
         return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, value,
-                maxNodes, maxNeurons, maxTimesteps, maxDatasetBytes);
+                maxNodes, maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxNodes(int value) {
-        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth,
-                maxJsonValues, value, maxNeurons, maxTimesteps, maxDatasetBytes);
+        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
+                value, maxNeurons, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxNeurons(long value) {
-        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth,
-                maxJsonValues, maxNodes, value, maxTimesteps, maxDatasetBytes);
+        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
+                maxNodes, value, maxTotalNeurons, maxTimesteps, maxDatasetBytes);
+    }
+
+    public ReaderLimits withMaxTotalNeurons(long value) {
+        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
+                maxNodes, maxNeurons, value, maxTimesteps, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxTimesteps(int value) {
-        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth,
-                maxJsonValues, maxNodes, maxNeurons, value, maxDatasetBytes);
+        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
+                maxNodes, maxNeurons, maxTotalNeurons, value, maxDatasetBytes);
     }
 
     public ReaderLimits withMaxDatasetBytes(long value) {
-        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth,
-                maxJsonValues, maxNodes, maxNeurons, maxTimesteps, value);
+        return new ReaderLimits(maxHeaderBytes, maxTensorBytes, maxTotalBytes, maxTensors, maxJsonDepth, maxJsonValues,
+                maxNodes, maxNeurons, maxTotalNeurons, maxTimesteps, value);
     }
 }

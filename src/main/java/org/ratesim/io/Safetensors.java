@@ -282,7 +282,15 @@ public final class Safetensors {
 
     private static List<Slot> parseHeader(byte[] headerBytes, String name, ReaderLimits limits,
                                           Map<String, String> metadata) {
-        // The writer pads the JSON with trailing spaces; JSON whitespace absorbs them.
+        // The header is one JSON object that may be padded with trailing spaces (0x20) and nothing else.
+        int last = headerBytes.length - 1;
+        while (last > 0 && headerBytes[last] == ' ') {
+            last--;
+        }
+        if (headerBytes[0] != '{' || headerBytes[last] != '}') {
+            throw new InvalidModelException(name + ": header must start with '{' and end with '}' followed only by"
+                    + " spaces; the file is not safetensors or its header length is wrong");
+        }
         Object root;
         try {
             root = Json.parse(headerBytes, limits.jsonLimits(headerBytes.length));

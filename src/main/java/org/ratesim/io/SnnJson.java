@@ -2,7 +2,9 @@ package org.ratesim.io;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,16 @@ final class SnnJson {
     private final Map<String, Safetensors.Entry> tensors;
     private final Set<String> usedTensors;
     private final ReaderLimits limits;
+    /**
+     * Decoded arrays by tensor name, so a tensor shared by many layers is decoded and checked once. Layers then
+     * share arrays, which is safe because an SnnNetwork is immutable once built.
+     */
+    private final Map<String, Object> decoded = new HashMap<>();
+    /** Zero biases by length, shared by the layers whose bias tensor is absent. */
+    private final Map<Integer, int[]> zeroBiases = new HashMap<>();
+    /** Names of the tensors already checked as thresholds; a tensor shared as a bias is still checked here. */
+    private final Set<String> checkedThresholds = new HashSet<>();
+    private long totalNeurons;
 
     private SnnJson(String file, Map<String, Safetensors.Entry> tensors, Set<String> usedTensors,
                     ReaderLimits limits) {
@@ -51,13 +63,14 @@ final class SnnJson {
      * Reads the spiking network; adds the names of the tensors it uses to {@code usedTensors}.
      *
      * @param inputShape the ANN's {@code input.shape}, which the encoder shape must equal
+     * @param classes    the ANN's {@code input.classes}, which the readout output shape must be {@code [classes, 1, 1]}
      */
     static SnnNetwork read(Object document, String file, Map<String, Safetensors.Entry> tensors,
-                           Set<String> usedTensors, int[] inputShape, ReaderLimits limits) {
-        return new SnnJson(file, tensors, usedTensors, limits).read(document, inputShape);
+                           Set<String> usedTensors, int[] inputShape, int classes, ReaderLimits limits) {
+        return new SnnJson(file, tensors, usedTensors, limits).read(document, inputShape, classes);
     }
 
-    private SnnNetwork read(Object document, int[] inputShape) {
+    private SnnNetwork read(Object document, int[] inputShape, int classes) {
         JsonObject snn = new JsonObject(document, "snn", file);
         snn.allowOnly(SNN_KEYS);
         int timesteps = (int) snn.integer("timesteps", 1, limits.maxTimesteps());
@@ -77,13 +90,18 @@ final class SnnJson {
             previous = layer.outputShape();
         }
         SpikingLayer readout = readLayer(snn.object("readout"), previous, true);
+        if (!Arrays.equals(readout.outputShape(), new int[] {classes, 1, 1})) {
+            throw snn.object("readout").error("output_shape", Arrays.toString(readout.outputShape())
+                    + " must be [" + classes + ", 1, 1], one neuron per class of graph input.classes");
+        }
 
         long overflowBound = snn.integer("overflow_bound", 0, MAX_OVERFLOW_BOUND);
-        // NOTE: only a lower bound is checked: a neuron's potential reaches its bias after one silent step, so the
-        // bound must be at least every |bias|. The converter's bound itself is not recomputed here.
+        // NOTE: this is only a plausibility check. A bias added each step puts a neuron without input at |bias|
+        // after one step, so the bound must be at least every |bias|. The converter's bound is not recomputed here.
         long maxBias = 0;
+        Set<int[]> scanned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (SpikingLayer layer : concat(layers, readout)) {
-            if (layer.bias() != null) {
+            if (layer.bias() != null && scanned.add(layer.bias())) {
                 for (int bias : layer.bias()) {
                     maxBias = Math.max(maxBias, Math.abs((long) bias));
                 }
@@ -193,8 +211,7 @@ final class SnnJson {
                             + " and output channels " + outChannels);
                 }
                 checkSpatial(layer, inputShape, outputShape, kernel, stride, padding, dilation);
-                weights = tensor(layer, "weight", Safetensors.DType.I16,
-                        new int[] {inChannels, kernel[0], kernel[1], outChannels / groups}).shorts();
+                weights = shorts(layer, "weight", new int[] {inChannels, kernel[0], kernel[1], outChannels / groups});
                 bias = optionalBias(layer, outChannels);
                 break;
             }
@@ -203,7 +220,7 @@ final class SnnJson {
                     throw layer.error("output_shape", Arrays.toString(outputShape) + " must be [N, 1, 1] for linear");
                 }
                 int inputs = inputShape[0] * inputShape[1] * inputShape[2];
-                weights = tensor(layer, "weight", Safetensors.DType.I16, new int[] {inputs, outChannels}).shorts();
+                weights = shorts(layer, "weight", new int[] {inputs, outChannels});
                 bias = optionalBias(layer, outChannels);
                 break;
             }
@@ -215,6 +232,12 @@ final class SnnJson {
                 }
                 if (dilation[0] != 1 || dilation[1] != 1) {
                     throw layer.error("dilation", Arrays.toString(dilation) + " must be [1, 1] for a pool");
+                }
+                for (int i = 0; i < 4; i++) {
+                    if (padding[i] > kernel[i / 2] / 2) {
+                        throw layer.error("padding", Arrays.toString(padding) + " exceeds half the kernel "
+                                + Arrays.toString(kernel) + " (PyTorch's rule for pools)");
+                    }
                 }
                 checkSpatial(layer, inputShape, outputShape, kernel, stride, padding, dilation);
                 forbid(layer, "weight", typeId);
@@ -235,8 +258,9 @@ final class SnnJson {
         if (isReadout || type == LayerType.MAX_POOL2D) {
             forbid(layer, "threshold", isReadout ? "the readout" : typeId);
         } else {
-            threshold = tensor(layer, "threshold", Safetensors.DType.I32, new int[] {outChannels}).ints();
-            for (int c = 0; c < threshold.length; c++) {
+            threshold = ints(layer, "threshold", new int[] {outChannels});
+            boolean unchecked = checkedThresholds.add(layer.string("threshold"));
+            for (int c = 0; unchecked && c < threshold.length; c++) {
                 if (threshold[c] <= 0) {
                     throw layer.error("threshold", "tensor value " + threshold[c] + " at channel " + c
                             + " must be > 0");
@@ -253,6 +277,13 @@ final class SnnJson {
         if (neurons > limits.maxNeurons() || neurons * shape[2] > limits.maxNeurons()) {
             throw layer.error(key, Arrays.toString(shape) + " has more than " + limits.maxNeurons()
                     + " neurons (ReaderLimits.maxNeurons)");
+        }
+        if (key.equals("output_shape")) {
+            totalNeurons += neurons * shape[2];
+            if (totalNeurons > limits.maxTotalNeurons()) {
+                throw layer.error(key, "brings the layers to " + totalNeurons + " neurons, more than the limit of "
+                        + limits.maxTotalNeurons() + " (ReaderLimits.maxTotalNeurons)");
+            }
         }
         return shape;
     }
@@ -289,9 +320,19 @@ final class SnnJson {
 
     private int[] optionalBias(JsonObject layer, int outChannels) {
         if (!layer.has("bias")) {
-            return new int[outChannels];
+            return zeroBiases.computeIfAbsent(outChannels, int[]::new);
         }
-        return tensor(layer, "bias", Safetensors.DType.I32, new int[] {outChannels}).ints();
+        return ints(layer, "bias", new int[] {outChannels});
+    }
+
+    private short[] shorts(JsonObject layer, String key, int[] shape) {
+        Safetensors.Entry entry = tensor(layer, key, Safetensors.DType.I16, shape);
+        return (short[]) decoded.computeIfAbsent(layer.string(key), name -> entry.shorts());
+    }
+
+    private int[] ints(JsonObject layer, String key, int[] shape) {
+        Safetensors.Entry entry = tensor(layer, key, Safetensors.DType.I32, shape);
+        return (int[]) decoded.computeIfAbsent(layer.string(key), name -> entry.ints());
     }
 
     private static void forbid(JsonObject layer, String key, String owner) {

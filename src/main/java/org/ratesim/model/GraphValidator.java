@@ -83,11 +83,16 @@ public final class GraphValidator {
             }
         }
         Map<String, int[]> shapes = validate(model.graph(), paramShapes, limits);
+
+        // Each tensor is scanned once even when many nodes share it, so sharing cannot multiply the work.
+        Set<String> variances = new HashSet<>();
         for (Node node : model.graph().nodes()) {
-            for (Map.Entry<String, String> param : node.params().entrySet()) {
-                boolean variance = node.op() == Op.BATCH_NORM && param.getKey().equals("running_var");
-                checkValues(param.getValue(), model.params().get(param.getValue()).floats(), variance);
+            if (node.op() == Op.BATCH_NORM) {
+                variances.add(node.params().get("running_var"));
             }
+        }
+        for (String tensor : paramShapes.keySet()) {
+            checkValues(tensor, model.params().get(tensor).floats(), variances.contains(tensor));
         }
         if (model.samples() != null) {
             checkSamples(model.samples(), model.graph().input());
@@ -126,6 +131,7 @@ public final class GraphValidator {
         }
 
         Map<String, int[]> shapes = ShapeInference.infer(graph, paramShapes);
+        long totalNeurons = 0;
         for (Node node : graph.nodes()) {
             long neurons = 1;
             for (int dim : shapes.get(node.name())) {
@@ -135,6 +141,12 @@ public final class GraphValidator {
                             + Arrays.toString(shapes.get(node.name())) + " has more than " + limits.maxNeurons()
                             + " values (ReaderLimits.maxNeurons)");
                 }
+            }
+            totalNeurons += neurons; // at most maxNodes × 2^31, far below 2^63
+            if (totalNeurons > limits.maxTotalNeurons()) {
+                throw new InvalidModelException("graph nodes up to " + ShapeInference.where(node) + " produce "
+                        + totalNeurons + " values, more than the limit of " + limits.maxTotalNeurons()
+                        + " (ReaderLimits.maxTotalNeurons)");
             }
         }
         int classes = graph.input().classes();

@@ -155,6 +155,15 @@ class IdxReaderTest {
     }
 
     @Test
+    void truncatedGzipDoesNotAllocateDeclaredSize() throws IOException {
+        // 10^9 declared bytes fit the default limit but not the 512 MiB test heap, so an up-front allocation fails.
+        ByteBuffer header = ByteBuffer.allocate(16 + 10);
+        header.putInt(IdxReader.IMAGES_MAGIC).putInt(1000).putInt(1000).putInt(1000);
+        String message = rejection(gzip(header.array()), labels(new int[1000]));
+        assertTrue(message.contains("data is truncated: 10 of 1000000000 bytes present"), message);
+    }
+
+    @Test
     void gzipBombStopsAtDeclaredSize() throws IOException {
         byte[] bomb = Arrays.copyOf(images(1), 16 + 6 + (8 << 20));
         String message = rejection(gzip(bomb), labels(1));

@@ -166,6 +166,16 @@ class ModelRejectionTest {
         cases.add(new Case("threshold zero", m -> m.tensors.put("snn.conv1.threshold",
                 Safetensors.Entry.ofInts(new int[] {5, 0}, 2)), "snn.layers[0].threshold", "value 0 at channel 1",
                 "> 0"));
+        cases.add(new Case("bias reused as threshold", m -> {
+            m.tensors.put("snn.conv1.bias", Safetensors.Entry.ofInts(new int[] {0, 0}, 2));
+            m.layer("conv1").put("threshold", "snn.conv1.bias");
+            m.tensors.remove("snn.conv1.threshold");
+        }, "snn.layers[0].threshold", "value 0 at channel 0"));
+        cases.add(new Case("shared threshold checked once", m -> {
+            m.tensors.put("snn.conv1.threshold", Safetensors.Entry.ofInts(new int[] {7, 0}, 2));
+            m.layer("pool1").put("threshold", "snn.conv1.threshold");
+            m.tensors.remove("snn.pool1.threshold");
+        }, "snn.layers[0].threshold", "value 0 at channel 1"));
         cases.add(new Case("threshold missing", m -> m.layer("conv1").remove("threshold"),
                 "snn.layers[0].threshold is missing"));
         cases.add(new Case("readout threshold", m -> m.layer("fc").put("threshold", "snn.conv1.threshold"),
@@ -186,6 +196,11 @@ class ModelRejectionTest {
                 "snn.layers[1].input_shape", "differs from the previous output [2, 6, 6]"));
         cases.add(new Case("readout inputs", m -> m.layer("fc").put("input_shape", List.of(2L, 3L, 4L)),
                 "snn.readout.input_shape", "24 neurons"));
+        cases.add(new Case("readout classes", m -> {
+            m.layer("fc").put("output_shape", List.of(4L, 1L, 1L));
+            m.tensors.put("snn.fc.weight", Safetensors.Entry.ofShorts(new short[18 * 4], 18, 4));
+            m.tensors.put("snn.fc.bias", Safetensors.Entry.ofInts(new int[4], 4));
+        }, "snn.readout.output_shape", "[4, 1, 1] must be [3, 1, 1]"));
         cases.add(new Case("encoder shape", m -> m.encoder().put("shape", List.of(1L, 8L, 9L)),
                 "snn.encoder.shape", "differs from graph input.shape [1, 8, 8]"));
         cases.add(new Case("vr offsets", m -> m.encoder().put("offsets", List.of(0L, 1L)), "snn.encoder.offsets",
@@ -198,6 +213,8 @@ class ModelRejectionTest {
                 "snn.overflow_bound", "0..2147483647"));
         cases.add(new Case("overflow bound below bias", m -> m.snn.put("overflow_bound", 249L),
                 "snn.overflow_bound", "below the largest |bias| 250"));
+        cases.add(new Case("pool padding over half", m -> m.layer("pool1").put("padding", List.of(0L, 0L, 2L, 2L)),
+                "snn.layers[1].padding", "exceeds half the kernel [2, 2]"));
         cases.add(new Case("pool with weights", m -> m.layer("pool1").put("weight", "snn.conv1.weight"),
                 "snn.layers[1].weight is not allowed for avg_pool2d"));
         cases.add(new Case("pool without weight value", m -> m.layer("pool1").remove("weight_value"),
@@ -207,6 +224,38 @@ class ModelRejectionTest {
         cases.add(new Case("snn not JSON", m -> m.metadata.put("snn", "{\"timesteps\": 2,"),
                 "__metadata__.snn is not valid JSON"));
         return run(cases, true);
+    }
+
+    @Test
+    void totalNeuronLimitCoversGraphAndSnn() {
+        // The graph's node outputs sum to 337 values: 64 + 3 × 72 + 3 × 18 + 3.
+        byte[] valid = EditableModel.valid().bytes();
+        String graph = assertThrows(InvalidModelException.class, () -> ModelReader.read(valid, "m",
+                ReaderLimits.DEFAULTS.withMaxTotalNeurons(336))).getMessage();
+        assertTrue(graph.contains("node \"fc\" (linear) produce 337 values"), graph);
+        ModelReader.read(valid, "m", ReaderLimits.DEFAULTS.withMaxTotalNeurons(337));
+
+        // Ten identity max pools of 72 neurons each bring the spiking layers to 93 + 720 = 813 neurons.
+        EditableModel model = EditableModel.valid();
+        @SuppressWarnings("unchecked")
+        List<Object> layers = (List<Object>) model.snn.get("layers");
+        for (int i = 0; i < 10; i++) {
+            Map<String, Object> pool = new LinkedHashMap<>();
+            pool.put("name", "identity" + i);
+            pool.put("type", "max_pool2d");
+            pool.put("input_shape", List.of(2L, 6L, 6L));
+            pool.put("output_shape", List.of(2L, 6L, 6L));
+            pool.put("kernel", List.of(1L, 1L));
+            pool.put("neuron", "if");
+            pool.put("reset", "subtract");
+            pool.put("shift", 0L);
+            layers.add(1, pool);
+        }
+        byte[] deep = model.bytes();
+        ModelReader.read(deep, "m", ReaderLimits.DEFAULTS.withMaxTotalNeurons(813));
+        String snn = assertThrows(InvalidModelException.class, () -> ModelReader.read(deep, "m",
+                ReaderLimits.DEFAULTS.withMaxTotalNeurons(812))).getMessage();
+        assertTrue(snn.contains("snn.readout.output_shape brings the layers to 813 neurons"), snn);
     }
 
     @Test

@@ -3,6 +3,8 @@ package org.ratesim.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +66,36 @@ class ModelRoundTripTest {
         ModelFile read = ModelReader.read(ModelWriter.toBytes(new ModelFile(TestModels.ann(3), null, extra)));
         assertNull(read.snn());
         assertEquals(Map.of("producer", "tool"), read.extraMetadata());
+    }
+
+    @Test
+    void sharedParameterLoadsOnce() {
+        InputSpec input = InputSpec.ofBytes("image", new int[] {1, 2, 2}, 3);
+        List<Node> nodes = List.of(
+                TestModels.node("flat", Op.FLATTEN, "image", Map.of(), Map.of()),
+                TestModels.node("a", Op.LINEAR, "flat", Map.of(), Map.of("weight", "shared")),
+                TestModels.node("b", Op.LINEAR, "a", Map.of(), Map.of("weight", "shared", "bias", "bias")),
+                TestModels.node("out", Op.LINEAR, "b", Map.of(), Map.of("weight", "head")));
+        Random random = new Random(8);
+        Model ann = new Model(new Graph(input, nodes, "out"), Map.of("shared", TestModels.randomTensor(random, 4, 4),
+                "bias", TestModels.randomTensor(random, 4), "head", TestModels.randomTensor(random, 3, 4)), null);
+
+        Model read = ModelReader.read(ModelWriter.toBytes(ModelFile.of(ann))).ann();
+
+        assertEquals(ann.params(), read.params());
+        assertEquals(nodes, read.graph().nodes());
+    }
+
+    @Test
+    void writerRejectsInvalidModel() {
+        Model valid = TestModels.ann(2);
+        Graph graph = valid.graph();
+        InputSpec wrongClasses = InputSpec.ofBytes("input", graph.input().shape(), 4);
+        Model invalid = new Model(new Graph(wrongClasses, graph.nodes(), graph.output()), valid.params(), null);
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> ModelWriter.toBytes(ModelFile.of(invalid))).getMessage();
+        assertTrue(message.startsWith("cannot write an invalid model: model: graph output \"fc\" has shape [3]"),
+                message);
     }
 
     @Test

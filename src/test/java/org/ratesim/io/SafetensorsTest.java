@@ -167,14 +167,20 @@ class SafetensorsTest {
 
     @Test
     void rejectsBadHeaderJson() {
-        assertTrue(rejection(container("[]", 0)).contains("must be a JSON object"));
+        assertTrue(rejection(container("[]", 0)).contains("must start with '{'"));
+        assertTrue(rejection(container(" {}", 0)).contains("must start with '{'"));
+        assertTrue(rejection(container("{}\n", 0)).contains("followed only by spaces"));
+        assertTrue(rejection(container("{} x", 0)).contains("followed only by spaces"));
+        assertTrue(rejection(container("{}}", 0)).contains("not valid JSON"));
+        Safetensors.read(container("{}      ", 0), "t", ReaderLimits.DEFAULTS);
         assertTrue(rejection(container("{\"a\": 1, \"a\": 2}", 0)).contains("duplicate key"));
         assertTrue(rejection(container("{\"__metadata__\": {\"k\": 1}}", 0)).contains("must be a string"));
         assertTrue(rejection(container("{\"__metadata__\": []}", 0)).contains("must be an object"));
         assertTrue(rejection(container("{\"x\": 5}", 0)).contains("must be an object with dtype"));
         assertTrue(rejection(container("{\"x\": {\"dtype\": \"U8\", \"shape\": [0], \"data_offsets\": [0, 0],"
                 + " \"extra\": 1}}", 0)).contains("unknown field \"extra\""));
-        assertTrue(rejection(container("[".repeat(100) + "]".repeat(100), 0)).contains("nesting deeper than 64"));
+        String deep = "{\"a\": " + "[".repeat(100) + "]".repeat(100) + "}";
+        assertTrue(rejection(container(deep, 0)).contains("nesting deeper than 64"));
         byte[] invalidUtf8 = {'{', '"', (byte) 0xFE, '"', ':', '1', '}', ' '};
         assertTrue(rejection(container(invalidUtf8.length, invalidUtf8, 0)).contains("invalid UTF-8"));
     }
