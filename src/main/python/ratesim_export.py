@@ -490,7 +490,7 @@ def export(model, input_shape, path, samples=None, classes=None):
     """Write ``model`` (a torch.nn.Sequential) as a ratesim format-v1 model file at ``path``.
 
     ``input_shape`` is (C, H, W) or (H, W) of one image. ``samples`` is an optional pair (images, labels) of
-    uint8 images [N, C, H, W] (or [N, H, W] for one channel) and integer labels [N]; they are stored as
+    uint8 images [N, C, H, W] (or [N, H, W] for one channel) and integer labels [N]. They are stored as
     ``samples.images`` (U8) and ``samples.labels`` (U8, or I32 when there are more than 256 classes).
     ``classes`` defaults to the size of the model output. Returns the graph dict that was written.
     """
