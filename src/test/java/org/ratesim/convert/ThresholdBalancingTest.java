@@ -2,6 +2,8 @@ package org.ratesim.convert;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,7 +17,11 @@ import org.ratesim.model.Dataset;
 import org.ratesim.model.InputSpec;
 import org.ratesim.model.Model;
 import org.ratesim.sim.Encoder;
+import org.ratesim.sim.EvaluationReport;
+import org.ratesim.sim.Evaluator;
+import org.ratesim.sim.ExactnessCheck;
 import org.ratesim.sim.ImageResult;
+import org.ratesim.sim.IntegerReference;
 import org.ratesim.sim.ScalarSpikeKernels;
 import org.ratesim.sim.Simulator;
 import org.ratesim.sim.SnnNetwork;
@@ -280,6 +286,30 @@ class ThresholdBalancingTest {
         run(simulator, image, result);
         long expected = Math.min(64, Math.max(0, Math.floorDiv(64 * current, theta)));
         assertEquals(expected, result.neuronCounts(0)[0]);
+    }
+
+    // ---- exactness ----
+
+    @Test
+    void exactnessNotApplicableToAnalog() {
+        byte[] image = {(byte) 128};
+        Dataset data = single(image, new int[] {1, 1, 1});
+        SnnNetwork network = ThresholdBalancing.convert(biasModel(), data, ThresholdBalancing.Method.MAX, 8,
+                ThresholdBalancing.standardOptions()).network();
+
+        assertFalse(ExactnessCheck.applicable(network));
+        assertNull(ExactnessCheck.run(network, ScalarSpikeKernels.INSTANCE, image, 1));
+        assertThrows(IllegalArgumentException.class, () -> new IntegerReference(network));
+
+        EvaluationReport report = Evaluator.evaluate(biasModel(), network, data, ScalarSpikeKernels.INSTANCE,
+                Evaluator.Options.defaults());
+        assertEquals(-1, report.exactMismatchNeurons());
+        assertTrue(Double.isNaN(report.intAnnAccuracy()));
+        assertTrue(Double.isNaN(report.intAgreement()));
+        // Logits [4, 2]: class 0, the label, and the float ANN agrees.
+        assertEquals(1.0, report.snnAccuracy(), 0.0);
+        assertEquals(1.0, report.agreement(), 0.0);
+        assertEquals(0.0, report.inputSpikesPerImage(), 0.0);
     }
 
     // ---- rejections ----
