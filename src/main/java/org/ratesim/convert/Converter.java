@@ -75,6 +75,12 @@ public final class Converter {
      * @throws ConversionException when the graph is not a supported chain or a layer could overflow int32
      */
     public static Conversion convert(Model model, ConversionOptions options) {
+        List<Op> ops = model.graph().nodes().stream().map(Node::op).toList();
+        if (ops.contains(Op.RELU) && !ops.contains(Op.CLAMP_FLOOR) && !ops.contains(Op.INPUT_EXPANSION)) {
+            throw new ConversionException("the graph has relu nodes and no clamp_floor or input_expansion: it is a "
+                    + "float ReLU network, which has no T of its own; convert it by threshold balancing (run "
+                    + "--method max|p99.9 --timesteps T)");
+        }
         BatchNormFolding.Result folded = BatchNormFolding.fold(model);
         List<Node> steps = new ArrayList<>();
         for (Node node : chainNodes(model.graph())) {
