@@ -234,7 +234,7 @@ public final class Converter {
         shape = input.shape();
         vector = false;
         levels = 1.0;
-        // λ cancels for analog input: the first layer sees x itself, so its current is (W·x + b)/λ_1.
+        // λ cancels for analog input: the first layer receives x itself, so its current is (W·x + b)/λ_1.
         lambda = 1.0;
         analogInput = true;
         Encoder encoder = new Encoder(Encoder.Type.ANALOG, 1.0, new int[] {0}, input.shape());

@@ -36,7 +36,7 @@ import org.ratesim.tensor.Tensor;
  */
 public final class ThresholdBalancing {
 
-    /** How λ is taken from the positive activations of a layer. */
+    /** Statistic of a layer's positive activations that becomes its scale λ. */
     public enum Method {
         /** The largest positive activation (Diehl et al. 2015). */
         MAX("max", new BigDecimal(100)),

@@ -28,8 +28,8 @@ public final class Evaluator {
      * Settings of one evaluation.
      *
      * @param threads        worker threads, at least 1
-     * @param checkExactness whether to run the integer quantized ANN next to the SNN and compare every neuron;
-     *                       ignored for networks with analog input, which have none
+     * @param checkExactness whether to run the integer quantized ANN next to the SNN and compare every neuron.
+     *                       Networks with analog input have no integer ANN, so they ignore it
      * @param progress       called with the number of finished images after each block (may be null)
      */
     public record Options(int threads, boolean checkExactness, IntConsumer progress) {

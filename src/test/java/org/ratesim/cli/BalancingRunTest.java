@@ -30,7 +30,7 @@ class BalancingRunTest {
     private static final byte[] IMAGES = {(byte) 200, 0, 0, 0, 0, (byte) 200, 0, 0};
     private static final int[] LABELS = {0, 1};
 
-    /** A ReLU network whose logits copy the first two pixels, with the two images embedded as samples. */
+    /** Writes a ReLU network whose logits copy the first two pixels, with the two images embedded as samples. */
     private Path reluModel() throws IOException {
         Model model = new ModelBuilder(1, 2, 2, 2)
                 .flatten("flat", "chw")

@@ -253,7 +253,7 @@ class ThresholdBalancingTest {
         ImageResult result = simulator.newResult();
         run(simulator, image, result);
 
-        // Channels last: position (h, w) holds [ch0, ch1].
+        // Channels last: position (h, w) contains [ch0, ch1].
         assertArrayEquals(new int[] {8, 2, 16, 6, 3, 0, 8, 0}, result.neuronCounts(0));
         assertArrayEquals(new int[] {8, 2}, result.neuronCounts(1));
         assertArrayEquals(new double[] {1.5, 0.5}, result.logits(), 0.0);
