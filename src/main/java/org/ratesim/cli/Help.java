@@ -34,7 +34,7 @@ final class Help {
             "  --reset MODE      IF reset: subtract (default) or zero",
             "  --epsilon E       threshold margin: threshold = T/L - E, in activation units (default 0)",
             "",
-            "Standard conversion of float ReLU networks (run only; the baseline for quantized models):",
+            "Standard conversion of float ReLU networks (run and convert; the baseline for quantized models):",
             "  --method M        threshold balancing: max (largest activation of each relu layer) or p99.9",
             "                    (99.9th percentile, nearest rank); zeros are not counted. The first layer gets",
             "                    the pixels as a constant current, hidden layers use IF neurons with threshold 1",

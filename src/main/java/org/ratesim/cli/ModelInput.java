@@ -3,6 +3,7 @@ package org.ratesim.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import org.ratesim.convert.Conversion;
 import org.ratesim.convert.ConversionOptions;
 import org.ratesim.convert.Converter;
 import org.ratesim.convert.ThresholdBalancing;
@@ -81,6 +82,12 @@ final class ModelInput {
             }
             return network(args, model, modelName);
         }
+        return balancedConversion(args, model, modelName, err).network();
+    }
+
+    /** Converts the float ReLU network of {@code model} by threshold balancing, as {@code --method} requests. */
+    static Conversion balancedConversion(Args args, ModelFile model, String modelName, PrintStream err)
+            throws IOException {
         ThresholdBalancing.Method method = ThresholdBalancing.Method.parse(args.choice("--method", "max", "max",
                 "p99.9"));
         if (!args.has("--timesteps")) {
@@ -88,8 +95,7 @@ final class ModelInput {
         }
         int timesteps = args.integer("--timesteps", 0, 1, 1 << 20);
         Dataset calibration = calibration(args, model, modelName, err);
-        return ThresholdBalancing.convert(model.ann(), calibration, method, timesteps, balancingOptions(args))
-                .network();
+        return ThresholdBalancing.convert(model.ann(), calibration, method, timesteps, balancingOptions(args));
     }
 
     /** Returns the IF rule (or {@code --neuron asg}) and {@code --reset}; threshold balancing needs epsilon 0. */

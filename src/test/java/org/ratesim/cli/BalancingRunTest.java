@@ -96,6 +96,31 @@ class BalancingRunTest {
     }
 
     @Test
+    void convertedNetworkRoundTrips() throws IOException {
+        Path model = reluModel();
+        Path converted = dir.resolve("converted.safetensors");
+        Outcome convert = run("convert", model.toString(), "-o", converted.toString(), "--method", "max",
+                "--timesteps", "16");
+        assertEquals(0, convert.code(), convert.err());
+
+        Outcome fresh = run("run", model.toString(), "--method", "max", "--timesteps", "16", "--json");
+        Outcome stored = run("run", converted.toString(), "--json");
+        assertEquals(0, stored.code(), stored.err());
+        Map<String, Object> freshJson = parse(fresh.out());
+        Map<String, Object> storedJson = parse(stored.out());
+        for (String key : new String[] {"snn_accuracy", "spikes_per_image", "synaptic_ops_per_image",
+                "input_encoding", "overflow_bound"}) {
+            assertEquals(freshJson.get(key), storedJson.get(key), key);
+        }
+        assertEquals(2, run("convert", model.toString(), "-o", converted.toString(), "--timesteps", "16").code());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> parse(String json) {
+        return (Map<String, Object>) Json.parse(json, new Json.Limits(1 << 20, 64, 1 << 16, 1 << 16));
+    }
+
+    @Test
     void balancingFlagsNeedMethod() throws IOException {
         Path model = reluModel();
         assertEquals(2, run("run", model.toString(), "--timesteps", "8").code());
