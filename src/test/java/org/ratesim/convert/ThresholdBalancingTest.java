@@ -22,6 +22,8 @@ import org.ratesim.sim.Evaluator;
 import org.ratesim.sim.ExactnessCheck;
 import org.ratesim.sim.ImageResult;
 import org.ratesim.sim.IntegerReference;
+import org.ratesim.sim.NeuronRule;
+import org.ratesim.sim.ResetMode;
 import org.ratesim.sim.ScalarSpikeKernels;
 import org.ratesim.sim.Simulator;
 import org.ratesim.sim.SnnNetwork;
@@ -261,6 +263,39 @@ class ThresholdBalancingTest {
         assertEquals(0, result.inputSpikes());
         // First-layer MACs per step: 7 non-zero pixels reach 1+2+2+4+2+2+1 = 14 positions × 2 channels; × T = 16.
         assertEquals(28L * 16, result.synapticOpsPerLayer()[0]);
+    }
+
+    @Test
+    void asgIgnoresResetOnAnalogInput() {
+        Model model = new ModelBuilder(input(1, 3, 3, 1.0 / 64, 2))
+                .conv("conv", new float[] {0.5f, 0, 0, 0.5f, 0, 0, 1, 0}, new int[] {2, 1, 2, 2},
+                        new float[] {0, -0.25f})
+                .relu("conv_relu")
+                .avgPool("pool", new int[] {2, 2}, null, null)
+                .flatten("flat", "chw")
+                .linear("out", new float[] {1, 0, 1, -1}, 2, 2, new float[] {0.5f, -0.25f})
+                .build();
+        byte[] image = {64, (byte) 128, 0, 32, 64, (byte) 128, 0, 16, 64};
+        Dataset calibration = single(image, new int[] {1, 3, 3});
+
+        // ASG emits floor(T·c) for a constant current c whatever the reset, as IF with subtraction does.
+        ConversionOptions asgZero = ThresholdBalancing.standardOptions().withNeuron(NeuronRule.ASG)
+                .withReset(ResetMode.ZERO);
+        SnnNetwork asg = ThresholdBalancing.convert(model, calibration, ThresholdBalancing.Method.MAX, 16, asgZero)
+                .network();
+        Simulator asgSimulator = new Simulator(asg, ScalarSpikeKernels.INSTANCE);
+        ImageResult asgResult = asgSimulator.newResult();
+        run(asgSimulator, image, asgResult);
+        assertArrayEquals(new int[] {8, 2, 16, 6, 3, 0, 8, 0}, asgResult.neuronCounts(0));
+        assertArrayEquals(new int[] {8, 2}, asgResult.neuronCounts(1));
+
+        // IF with reset to zero loses the excess: c = 0.1875 reaches 1.125 every 6 steps, so 2 spikes, not 3.
+        SnnNetwork ifZero = ThresholdBalancing.convert(model, calibration, ThresholdBalancing.Method.MAX, 16,
+                ThresholdBalancing.standardOptions().withReset(ResetMode.ZERO)).network();
+        Simulator ifSimulator = new Simulator(ifZero, ScalarSpikeKernels.INSTANCE);
+        ImageResult ifResult = ifSimulator.newResult();
+        run(ifSimulator, image, ifResult);
+        assertEquals(2, ifResult.neuronCounts(0)[4]);
     }
 
     @Test
