@@ -19,6 +19,7 @@ final class ConvertCommand {
         Set<String> flags = new java.util.HashSet<>(Set.of("-o", "--output", "--neuron", "--reset", "--epsilon"));
         flags.addAll(ModelInput.BALANCING_FLAGS);
         Args args = Args.parse("convert", argv, flags, Set.of());
+
         if (args.positionals().size() != 1) {
             throw new UsageException("convert needs exactly one MODEL file, got " + args.positionals().size());
         }
@@ -26,10 +27,12 @@ final class ConvertCommand {
         if (output == null) {
             throw new UsageException("convert needs -o OUT, the file to write");
         }
+
         if (args.string("--neuron", "").equals("if-ctt")) {
             throw new UsageException("convert --neuron takes asg or if; per-channel thresholds come from"
                     + " 'sim.jar calibrate'");
         }
+
         String modelName = args.positionals().get(0);
         ModelFile model = ModelInput.readModel(modelName);
         Conversion conversion;
@@ -43,6 +46,7 @@ final class ConvertCommand {
             }
             conversion = Converter.convert(model.ann(), ModelInput.conversionOptions(args));
         }
+
         ModelWriter.write(new ModelFile(model.ann(), conversion.network(), model.extraMetadata()), Path.of(output));
         out.print(conversion.formatTable());
         err.println("ratesim: wrote " + output);
