@@ -299,6 +299,50 @@ class ThresholdBalancingTest {
     }
 
     @Test
+    void maxPoolPassesLargestCount() {
+        // x = b/64 on a 1×2×2 image and a 1×1 conv with weight 1: activations [1, 2, 0.5, 0.25], λ = 2, T = 8,
+        // counts floor(8·a/2) = [4, 8, 2, 1]. The 2×2 max pool emits the largest count, 8, and keeps λ = 2.
+        Model model = new ModelBuilder(input(1, 2, 2, 1.0 / 64, 1))
+                .conv("conv", new float[] {1}, new int[] {1, 1, 1, 1}, null)
+                .relu("conv_relu")
+                .maxPool("pool", new int[] {2, 2}, null, null)
+                .flatten("flat", "chw")
+                .linear("out", new float[] {1}, 1, 1, null)
+                .build();
+        byte[] image = {64, (byte) 128, 32, 16};
+        SnnNetwork network = ThresholdBalancing.convert(model, single(image, new int[] {1, 2, 2}),
+                ThresholdBalancing.Method.MAX, 8, ThresholdBalancing.standardOptions()).network();
+        Simulator simulator = new Simulator(network, ScalarSpikeKernels.INSTANCE);
+        ImageResult result = simulator.newResult();
+        run(simulator, image, result);
+
+        assertArrayEquals(new int[] {4, 8, 2, 1}, result.neuronCounts(0));
+        assertArrayEquals(new int[] {8}, result.neuronCounts(1));
+        // Readout 1·λ·8/8 = 2, the ANN's max-pooled activation.
+        assertArrayEquals(new double[] {2.0}, result.logits(), 0.0);
+    }
+
+    @Test
+    void activationAboveScaleSaturates() {
+        // λ from the first image only (a = 1); the second image gives a = 2, which clips to rate 1: T spikes, and
+        // the readout decodes λ = 1 instead of 2.
+        Model model = new ModelBuilder(input(1, 1, 1, 1.0 / 64, 1))
+                .flatten("flat", "chw")
+                .linear("fc", new float[] {1}, 1, 1, null)
+                .relu("fc_relu")
+                .linear("out", new float[] {1}, 1, 1, null)
+                .build();
+        SnnNetwork network = ThresholdBalancing.convert(model, single(new byte[] {64}, new int[] {1, 1, 1}),
+                ThresholdBalancing.Method.MAX, 8, ThresholdBalancing.standardOptions()).network();
+        Simulator simulator = new Simulator(network, ScalarSpikeKernels.INSTANCE);
+        ImageResult result = simulator.newResult();
+        run(simulator, new byte[] {(byte) 128}, result);
+
+        assertArrayEquals(new int[] {8}, result.neuronCounts(0));
+        assertArrayEquals(new double[] {1.0}, result.logits(), 0.0);
+    }
+
+    @Test
     void analogCurrentExactFromBytes() {
         // x = b/255 is not dyadic, but the per-byte weight w/(255·λ) is rounded once, so the current is Σ w_int·b.
         Model model = new ModelBuilder(1, 1, 2, 1)
