@@ -16,8 +16,10 @@ final class ConvertCommand {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        Args args = Args.parse("convert", argv, Set.of("-o", "--output", "--neuron", "--reset", "--epsilon"),
-                Set.of());
+        Set<String> flags = new java.util.HashSet<>(Set.of("-o", "--output", "--neuron", "--reset", "--epsilon"));
+        flags.addAll(ModelInput.BALANCING_FLAGS);
+        Args args = Args.parse("convert", argv, flags, Set.of());
+
         if (args.positionals().size() != 1) {
             throw new UsageException("convert needs exactly one MODEL file, got " + args.positionals().size());
         }
@@ -25,12 +27,26 @@ final class ConvertCommand {
         if (output == null) {
             throw new UsageException("convert needs -o OUT, the file to write");
         }
+
         if (args.string("--neuron", "").equals("if-ctt")) {
             throw new UsageException("convert --neuron takes asg or if; per-channel thresholds come from"
                     + " 'sim.jar calibrate'");
         }
-        ModelFile model = ModelInput.readModel(args.positionals().get(0));
-        Conversion conversion = Converter.convert(model.ann(), ModelInput.conversionOptions(args));
+
+        String modelName = args.positionals().get(0);
+        ModelFile model = ModelInput.readModel(modelName);
+        Conversion conversion;
+        if (args.has("--method")) {
+            conversion = ModelInput.balancedConversion(args, model, modelName, err);
+        } else {
+            for (String flag : ModelInput.BALANCING_FLAGS) {
+                if (args.has(flag)) {
+                    throw new UsageException(flag + " applies only with --method max|p99.9");
+                }
+            }
+            conversion = Converter.convert(model.ann(), ModelInput.conversionOptions(args));
+        }
+
         ModelWriter.write(new ModelFile(model.ann(), conversion.network(), model.extraMetadata()), Path.of(output));
         out.print(conversion.formatTable());
         err.println("ratesim: wrote " + output);

@@ -1,9 +1,12 @@
 package org.ratesim.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
+import org.ratesim.convert.Conversion;
 import org.ratesim.convert.ConversionOptions;
 import org.ratesim.convert.Converter;
+import org.ratesim.convert.ThresholdBalancing;
 import org.ratesim.io.IdxReader;
 import org.ratesim.io.ModelFile;
 import org.ratesim.io.ModelReader;
@@ -17,6 +20,9 @@ import org.ratesim.sim.SnnNetwork;
 final class ModelInput {
 
     static final java.util.Set<String> CONVERSION_FLAGS = java.util.Set.of("--neuron", "--reset", "--epsilon");
+    /** Flags of the standard conversion of float ReLU networks by threshold balancing. */
+    static final java.util.Set<String> BALANCING_FLAGS = java.util.Set.of("--method", "--timesteps",
+            "--calibration-images", "--calibration-labels", "--calibration-limit");
 
     private ModelInput() {
     }
@@ -59,6 +65,77 @@ final class ModelInput {
                 .withNeuron(rule)
                 .withReset(reset.equals("zero") ? ResetMode.ZERO : ResetMode.SUBTRACT)
                 .withEpsilon(epsilon);
+    }
+
+    /**
+     * Returns the network to simulate. With {@code --method} it is the threshold-balanced conversion of a float
+     * ReLU network, calibrated on {@code --calibration-images} or else on the embedded samples (with a warning on
+     * {@code err}, because those are usually test images); otherwise see {@link #network(Args, ModelFile, String)}.
+     */
+    static SnnNetwork network(Args args, ModelFile model, String modelName, PrintStream err) throws IOException {
+        if (!args.has("--method")) {
+            for (String flag : BALANCING_FLAGS) {
+                if (args.has(flag)) {
+                    throw new UsageException(flag + " applies only with --method max|p99.9, which converts float "
+                            + "ReLU networks; quantized models fix T in their quantizers");
+                }
+            }
+            return network(args, model, modelName);
+        }
+        return balancedConversion(args, model, modelName, err).network();
+    }
+
+    /** Converts the float ReLU network of {@code model} by threshold balancing, as {@code --method} requests. */
+    static Conversion balancedConversion(Args args, ModelFile model, String modelName, PrintStream err)
+            throws IOException {
+        ThresholdBalancing.Method method = ThresholdBalancing.Method.parse(args.choice("--method", "max", "max",
+                "p99.9"));
+        if (!args.has("--timesteps")) {
+            throw new UsageException("--method needs --timesteps T: ReLU networks have no quantizer that fixes T");
+        }
+        int timesteps = args.integer("--timesteps", 0, 1, 1 << 20);
+        Dataset calibration = calibration(args, model, modelName, err);
+        return ThresholdBalancing.convert(model.ann(), calibration, method, timesteps, balancingOptions(args));
+    }
+
+    /** Returns the IF rule (or {@code --neuron asg}) and {@code --reset}; threshold balancing needs epsilon 0. */
+    static ConversionOptions balancingOptions(Args args) {
+        String neuron = args.choice("--neuron", "if", "if", "asg");
+        String reset = args.choice("--reset", "subtract", "subtract", "zero");
+        if (args.number("--epsilon", 0.0, 0.0, 1e6) != 0.0) {
+            throw new UsageException("invalid --epsilon " + args.string("--epsilon", "") + " with --method: "
+                    + "balanced thresholds are 1, so leave --epsilon out");
+        }
+        return ThresholdBalancing.standardOptions()
+                .withNeuron(neuron.equals("asg") ? NeuronRule.ASG : NeuronRule.IF)
+                .withReset(reset.equals("zero") ? ResetMode.ZERO : ResetMode.SUBTRACT);
+    }
+
+    /** Returns the first {@code --calibration-limit} calibration images, or the embedded samples. */
+    private static Dataset calibration(Args args, ModelFile model, String modelName, PrintStream err)
+            throws IOException {
+        Path images = args.readablePath("--calibration-images");
+        Path labels = args.readablePath("--calibration-labels");
+        Dataset data;
+        String imagesName;
+        if (images != null || labels != null) {
+            if (images == null || labels == null) {
+                throw new UsageException("--calibration-images and --calibration-labels must be given together");
+            }
+            data = IdxReader.readDataset(images, labels, ReaderLimits.DEFAULTS);
+            imagesName = images.toString();
+        } else {
+            data = model.ann().samples();
+            imagesName = modelName + " (embedded samples)";
+            if (data == null) {
+                throw new UsageException("model " + modelName + " has no embedded samples to calibrate on; pass "
+                        + "--calibration-images and --calibration-labels");
+            }
+            err.println("ratesim: warning: " + modelName + ": calibrating on the embedded samples; pass training "
+                    + "images with --calibration-images, because scales taken from test images inflate accuracy");
+        }
+        IdxReader.checkFits(data, model.ann().graph().input(), imagesName);
+        return data.limit(args.integer("--calibration-limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE));
     }
 
     /**

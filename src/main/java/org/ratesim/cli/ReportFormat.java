@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.ratesim.sim.Encoder;
 import org.ratesim.sim.EvaluationReport;
 import org.ratesim.sim.NeuronRule;
 import org.ratesim.sim.SnnNetwork;
@@ -24,7 +25,9 @@ final class ReportFormat {
         json.put("model", modelName);
         json.put("images", (long) report.images());
         json.put("timesteps", (long) report.timesteps());
-        json.put("levels", report.levels());
+        boolean analog = network.encoder().type() == Encoder.Type.ANALOG;
+        // Analog input has no resolution L: the pixels enter as a constant current.
+        json.put("levels", analog ? null : report.levels());
         json.put("neuron", report.neuron().id());
         json.put("ann_accuracy", nullable(report.annAccuracy()));
         json.put("snn_accuracy", report.snnAccuracy());
@@ -44,6 +47,7 @@ final class ReportFormat {
         json.put("overflow_bound", network.overflowBound());
         json.put("threads", (long) report.threads());
         json.put("seconds", report.seconds());
+        json.put("input_encoding", network.encoder().type().name().toLowerCase(Locale.ROOT));
 
         List<Object> layers = new ArrayList<>();
         List<String> names = report.layerNames();
@@ -82,6 +86,7 @@ final class ReportFormat {
         {"images", "images", "int"},
         {"timesteps", "time steps T (window latency)", "int"},
         {"streaming_latency", "streaming latency (steps)", "int"},
+        {"input_encoding", "input encoding", "text"},
         {"levels", "levels L", "num"},
         {"neuron", "neuron rule", "text"},
         {"ann_accuracy", "float ANN accuracy", "pct"},

@@ -21,7 +21,8 @@ import org.ratesim.sim.SnnNetwork;
 final class RunCommand {
 
     static final Set<String> VALUE_FLAGS = Set.of("--images", "--labels", "--limit", "--threads", "--neuron",
-            "--reset", "--epsilon");
+            "--reset", "--epsilon", "--method", "--timesteps", "--calibration-images", "--calibration-labels",
+            "--calibration-limit");
     static final Set<String> SWITCHES = Set.of("--json", "--no-check");
 
     private RunCommand() {
@@ -35,13 +36,17 @@ final class RunCommand {
         int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
         boolean check = !args.has("--no-check");
         // Validate every option before the first long run starts.
-        ModelInput.conversionOptions(args);
+        if (args.has("--method")) {
+            ModelInput.balancingOptions(args);
+        } else {
+            ModelInput.conversionOptions(args);
+        }
 
         List<Map<String, Object>> documents = new ArrayList<>();
         for (String modelName : args.positionals()) {
             ModelFile model = ModelInput.readModel(modelName);
             Dataset data = ModelInput.dataset(args, model, modelName);
-            SnnNetwork network = ModelInput.network(args, model, modelName);
+            SnnNetwork network = ModelInput.network(args, model, modelName, err);
             long macs = Macs.of(model.ann()).total();
 
             err.println("ratesim: " + modelName + ": " + data.size() + " images, T = " + network.timesteps()

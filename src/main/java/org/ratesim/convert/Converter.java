@@ -24,6 +24,9 @@ import org.ratesim.sim.SpikingLayer;
  * threshold is T/L_out − epsilon. {@link FixedPoint} then picks the integer units. With ASG neurons and epsilon 0,
  * every spike count equals L_out × the ANN activation whenever the fixed-point rounding is exact (see
  * {@code sim.ExactnessCheck}).
+ *
+ * <p>Float ReLU networks take the standard conversion instead: {@link ThresholdBalancing} computes the scales and
+ * calls {@link #convertRelu}, which shares the layer builders below.
  */
 public final class Converter {
 
@@ -45,14 +48,25 @@ public final class Converter {
     /** Map shape before the last flatten with order "chw", whose order the next linear must undo; else null. */
     private int[] channelFirstFlatten;
 
+    /** Threshold-balancing scale λ of each relu node of a ReLU network, or null for a quantized network. */
+    private final Map<String, Double> lambdas;
+    /** ReLU networks: λ of the current spike map, so one spike per step stands for activation λ. */
+    private double lambda;
+    /** ReLU networks: λ of the layer being added, which divides its weights and bias. */
+    private double outputLambda = Double.NaN;
+    /** ReLU networks: whether the next synaptic layer reads raw pixel bytes as an analog current. */
+    private boolean analogInput;
+
     private final List<SpikingLayer> layers = new ArrayList<>();
     private final List<LayerReport> reports = new ArrayList<>();
 
-    private Converter(Model model, ConversionOptions options, Map<String, BatchNormFolding.Params> params) {
+    private Converter(Model model, ConversionOptions options, Map<String, BatchNormFolding.Params> params,
+                      Map<String, Double> lambdas) {
         this.model = model;
         this.options = options;
         this.params = params;
         this.classes = model.graph().input().classes();
+        this.lambdas = lambdas;
     }
 
     /**
@@ -61,6 +75,12 @@ public final class Converter {
      * @throws ConversionException when the graph is not a supported chain or a layer could overflow int32
      */
     public static Conversion convert(Model model, ConversionOptions options) {
+        List<Op> ops = model.graph().nodes().stream().map(Node::op).toList();
+        if (ops.contains(Op.RELU) && !ops.contains(Op.CLAMP_FLOOR) && !ops.contains(Op.INPUT_EXPANSION)) {
+            throw new ConversionException("the graph has relu nodes and no clamp_floor or input_expansion: it is a "
+                    + "float ReLU network, which has no T of its own; convert it by threshold balancing (run "
+                    + "--method max|p99.9 --timesteps T)");
+        }
         BatchNormFolding.Result folded = BatchNormFolding.fold(model);
         List<Node> steps = new ArrayList<>();
         for (Node node : chainNodes(model.graph())) {
@@ -68,7 +88,28 @@ public final class Converter {
                 steps.add(node);
             }
         }
-        return new Converter(model, options, folded.params()).run(steps);
+        return new Converter(model, options, folded.params(), null).run(steps);
+    }
+
+    /**
+     * Converts a float ReLU network with threshold balancing; {@link ThresholdBalancing} computes the scales.
+     *
+     * @param lambdas   λ of every relu node that follows a conv2d or linear node, keyed by the relu node's name
+     * @param timesteps the window T, free for ReLU networks because they have no quantizer
+     * @throws ConversionException when the graph is not a supported ReLU chain or a layer could overflow int32
+     */
+    static Conversion convertRelu(Model model, Map<String, Double> lambdas, int timesteps,
+                                  ConversionOptions options) {
+        BatchNormFolding.Result folded = BatchNormFolding.fold(model);
+        List<Node> steps = new ArrayList<>();
+        for (Node node : chainNodes(model.graph())) {
+            if (!folded.foldedNodes().contains(node.name())) {
+                steps.add(node);
+            }
+        }
+        Converter converter = new Converter(model, options, folded.params(), Map.copyOf(lambdas));
+        converter.timesteps = timesteps;
+        return converter.runRelu(steps);
     }
 
     private static List<Node> chainNodes(Graph graph) {
@@ -120,9 +161,9 @@ public final class Converter {
                         addHidden(node, quantizer);
                         i = next + 1;
                     } else if (quantizer != null && quantizer.op() == Op.RELU) {
-                        throw new ConversionException("node '" + quantizer.name() + "' is a relu: ReLU networks "
-                                + "need analog input and threshold balancing, which the converter does not support "
-                                + "yet; train with clamp_floor quantizers");
+                        throw new ConversionException("node '" + quantizer.name() + "' is a relu after a "
+                                + "clamp_floor encoder: a model mixes quantizers and ReLU; convert float ReLU "
+                                + "networks without an encoder by threshold balancing (run --method max|p99.9)");
                     } else if (onlyTrailingNodes(steps, next)) {
                         readout = buildReadout(node, steps, next);
                         i = steps.size();
@@ -141,6 +182,10 @@ public final class Converter {
                             + "synaptic layer: expected conv2d, linear, avg_pool2d, max_pool2d, flatten or dropout");
             }
         }
+        return finish(encoder, readout);
+    }
+
+    private Conversion finish(Encoder encoder, SpikingLayer readout) {
         if (readout == null) {
             throw new ConversionException("the graph has no readout: it must end in a linear node (or a conv2d "
                     + "producing [" + classes + ", 1, 1]) without a quantizer");
@@ -164,14 +209,167 @@ public final class Converter {
         return true;
     }
 
+    // ---- ReLU networks (threshold balancing) ----
+
+    /**
+     * Builds the standard conversion of a float ReLU chain {@code input → (conv2d|linear [batch_norm] relu
+     * [dropout] | avg_pool2d | max_pool2d)* → flatten → readout}. The first layer reads the pixel bytes as a
+     * constant current, hidden layers get W·λ_in/λ_out, bias b/λ_out and threshold 1, and the readout gets
+     * W·λ_in with its bias unscaled, so readout / T approximates the ANN logits.
+     */
+    private Conversion runRelu(List<Node> steps) {
+        InputSpec input = model.graph().input();
+        for (int c = 0; c < input.channels(); c++) {
+            if (input.mean()[c] != 0.0 || !(input.std()[c] > 0.0) || Double.isInfinite(input.std()[c])) {
+                throw new ConversionException("input '" + input.name() + "' has mean " + Arrays.toString(input.mean())
+                        + " and std " + Arrays.toString(input.std()) + ": analog input needs mean 0 and a finite "
+                        + "std > 0, because a zero-padded first conv cannot fold a mean into its bias; fold the "
+                        + "mean into the first layer's bias before export");
+            }
+        }
+        if (!(input.scale() > 0.0) || Double.isInfinite(input.scale())) {
+            throw new ConversionException("input '" + input.name() + "' has scale " + input.scale()
+                    + ": analog input needs a finite scale > 0");
+        }
+        shape = input.shape();
+        vector = false;
+        levels = 1.0;
+        // λ cancels for analog input: the first layer receives x itself, so its current is (W·x + b)/λ_1.
+        lambda = 1.0;
+        analogInput = true;
+        Encoder encoder = new Encoder(Encoder.Type.ANALOG, 1.0, new int[] {0}, input.shape());
+
+        SpikingLayer readout = null;
+        int i = 0;
+        while (i < steps.size()) {
+            Node node = steps.get(i);
+            switch (node.op()) {
+                case DROPOUT:
+                    i++;
+                    break;
+                case FLATTEN:
+                    flatten(node);
+                    i++;
+                    break;
+                case CONV2D:
+                case LINEAR: {
+                    int next = skipDropout(steps, i + 1);
+                    Node activation = next < steps.size() ? steps.get(next) : null;
+                    if (activation != null && activation.op() == Op.RELU) {
+                        addReluLayer(node, activation);
+                        i = next + 1;
+                    } else if (onlyTrailingNodes(steps, next)) {
+                        if (analogInput) {
+                            throw new ConversionException(node.op().id() + " node '" + node.name() + "' reads the "
+                                    + "graph input and is the readout: a ReLU network needs at least one hidden "
+                                    + "conv2d or linear layer with a relu");
+                        }
+                        readout = buildReadout(node, steps, next);
+                        i = steps.size();
+                    } else {
+                        throw new ConversionException(node.op().id() + " node '" + node.name() + "' is followed "
+                                + "by " + activation.op().id() + " node '" + activation.name() + "': every hidden "
+                                + "conv2d or linear layer of a ReLU network must be followed by a relu");
+                    }
+                    break;
+                }
+                case AVG_POOL2D:
+                case MAX_POOL2D: {
+                    if (analogInput) {
+                        throw new ConversionException(node.op().id() + " node '" + node.name() + "' reads the "
+                                + "graph input: the first layer of a ReLU network must be conv2d or linear, which "
+                                + "receives the pixels as an analog current");
+                    }
+                    // A pool keeps the scale λ of its input. Average pools become spiking layers with weight
+                    // 1/k² and threshold 1 (exact in fixed point); a relu after a pool is a no-op on rates >= 0.
+                    if (node.op() == Op.AVG_POOL2D) {
+                        addAvgPool(node, levels, 1.0);
+                    } else {
+                        addMaxPool(node);
+                    }
+                    int next = skipDropout(steps, i + 1);
+                    i = next < steps.size() && steps.get(next).op() == Op.RELU ? next + 1 : i + 1;
+                    break;
+                }
+                case CLAMP_FLOOR:
+                case INPUT_EXPANSION:
+                    throw new ConversionException(node.op().id() + " node '" + node.name() + "' is a quantizer: "
+                            + "threshold balancing converts float ReLU networks only; convert quantized models "
+                            + "without --method");
+                default:
+                    throw new ConversionException(node.op().id() + " node '" + node.name() + "' does not follow "
+                            + "a synaptic layer: expected conv2d, linear, avg_pool2d, max_pool2d, flatten or "
+                            + "dropout");
+            }
+        }
+        return finish(encoder, readout);
+    }
+
+    private static int skipDropout(List<Node> steps, int from) {
+        int next = from;
+        while (next < steps.size() && steps.get(next).op() == Op.DROPOUT) {
+            next++;
+        }
+        return next;
+    }
+
+    private void addReluLayer(Node node, Node relu) {
+        Double scale = lambdas.get(relu.name());
+        if (scale == null || !(scale > 0.0) || scale.isInfinite()) {
+            throw new ConversionException("relu node '" + relu.name() + "' has threshold-balancing scale " + scale
+                    + ": expected a finite λ > 0 from the calibration activations");
+        }
+        outputLambda = scale;
+        if (node.op() == Op.CONV2D) {
+            addConv(node, 1.0, false);
+        } else {
+            addLinear(node, 1.0, false);
+        }
+        lambda = scale;
+        outputLambda = Double.NaN;
+    }
+
+    /** Returns the real factor of a layer's weights: T/L_in for quantized networks, λ_in/λ_out for ReLU ones. */
+    private double weightScale(boolean isReadout) {
+        if (lambdas == null) {
+            return timesteps / levels;
+        }
+        return isReadout ? lambda : lambda / outputLambda;
+    }
+
+    /** Returns the real bias: unscaled for quantized networks and readouts, b/λ_out for hidden ReLU layers. */
+    private double[] scaledBias(double[] bias, boolean isReadout) {
+        if (lambdas == null || isReadout) {
+            return bias;
+        }
+        double[] scaled = new double[bias.length];
+        for (int c = 0; c < bias.length; c++) {
+            scaled[c] = bias[c] / outputLambda;
+        }
+        return scaled;
+    }
+
+    /**
+     * Returns the factor that turns a weight on x into a weight on the raw byte b of image channel
+     * {@code channel}: scale/std for analog input (x = b·scale/std when the mean is 0), else 1. Rounding these
+     * per-byte weights keeps the first layer's current Σ w·b exact in integers.
+     */
+    private double inputFactor(int channel) {
+        if (!analogInput) {
+            return 1.0;
+        }
+        InputSpec input = model.graph().input();
+        return input.scale() / input.std()[channel];
+    }
+
     // ---- encoder ----
 
     private void startEncoder(Node node) {
         InputSpec input = model.graph().input();
         if (node.op() == Op.CONV2D || node.op() == Op.LINEAR) {
-            throw new ConversionException("node '" + node.name() + "' reads the graph input directly: ReLU networks "
-                    + "with analog input are not supported yet; start the graph with a clamp_floor (VR) or "
-                    + "input_expansion (ICE) encoder");
+            throw new ConversionException("node '" + node.name() + "' reads the graph input directly: this is a "
+                    + "ReLU network with analog input; convert it by threshold balancing (run --method max|p99.9 "
+                    + "--timesteps T), or start the graph with a clamp_floor (VR) or input_expansion (ICE) encoder");
         }
         if (node.op() != Op.CLAMP_FLOOR && node.op() != Op.INPUT_EXPANSION) {
             throw new ConversionException("node '" + node.name() + "' (" + node.op().id() + ") reads the graph input: "
@@ -336,7 +534,7 @@ public final class Converter {
         int cinPerGroup = inChannels / groups;
         int coutPerGroup = outChannels / groups;
         int taps = kernel[0] * kernel[1];
-        double scale = timesteps / levels;
+        double scale = weightScale(isReadout);
         double[] weights = new double[layerParams.weight().length];
         int[] weightChannel = new int[weights.length];
         for (int co = 0; co < outChannels; co++) {
@@ -346,13 +544,15 @@ public final class Converter {
                 int ci = group * cinPerGroup + cil;
                 for (int tap = 0; tap < taps; tap++) {
                     int target = (ci * taps + tap) * coutPerGroup + j;
-                    weights[target] = layerParams.weight()[(co * cinPerGroup + cil) * taps + tap] * scale;
+                    weights[target] = layerParams.weight()[(co * cinPerGroup + cil) * taps + tap] * scale
+                            * inputFactor(ci);
                     weightChannel[target] = co;
                 }
             }
         }
-        FixedPoint.Layer fixed = FixedPoint.quantize(node.name(), weights, weightChannel, layerParams.bias(),
-                threshold, timesteps);
+        FixedPoint.Layer fixed = FixedPoint.quantize(node.name(), weights, weightChannel,
+                scaledBias(layerParams.bias(), isReadout), threshold, timesteps, analogInput ? 255 : 1);
+        analogInput = false;
         NeuronRule rule = isReadout ? NeuronRule.ACCUMULATE : options.neuron();
         SpikingLayer layer = new SpikingLayer(node.name(), LayerType.CONV2D, shape.clone(), outputShape, kernel,
                 stride, padding, dilation, groups, rule, options.reset(), fixed.shift(), fixed.weights(), 0,
@@ -378,18 +578,22 @@ public final class Converter {
         int outputs = weightShape[0];
 
         // Store [Out][In] as [In][Out], where In is the channel-last spike index of the previous layer.
-        double scale = timesteps / levels;
+        double scale = weightScale(isReadout);
+        int imageChannels = model.graph().input().channels();
         double[] weights = new double[layerParams.weight().length];
         int[] weightChannel = new int[weights.length];
         for (int annIndex = 0; annIndex < inputs; annIndex++) {
             int spikeIndex = spikeIndexOf(annIndex);
+            // Only read for analog input, where spike indices are channel-last pixel indices of the image.
+            double factor = inputFactor(spikeIndex % imageChannels);
             for (int o = 0; o < outputs; o++) {
-                weights[spikeIndex * outputs + o] = layerParams.weight()[o * inputs + annIndex] * scale;
+                weights[spikeIndex * outputs + o] = layerParams.weight()[o * inputs + annIndex] * scale * factor;
                 weightChannel[spikeIndex * outputs + o] = o;
             }
         }
-        FixedPoint.Layer fixed = FixedPoint.quantize(node.name(), weights, weightChannel, layerParams.bias(),
-                threshold, timesteps);
+        FixedPoint.Layer fixed = FixedPoint.quantize(node.name(), weights, weightChannel,
+                scaledBias(layerParams.bias(), isReadout), threshold, timesteps, analogInput ? 255 : 1);
+        analogInput = false;
         NeuronRule rule = isReadout ? NeuronRule.ACCUMULATE : options.neuron();
         int[] outputShape = {outputs, 1, 1};
         SpikingLayer layer = new SpikingLayer(node.name(), LayerType.LINEAR, new int[] {inputs, 1, 1}, outputShape,

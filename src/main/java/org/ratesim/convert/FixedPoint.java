@@ -63,6 +63,15 @@ final class FixedPoint {
      */
     static Layer quantize(String name, double[] weights, int[] weightChannel, double[] bias, double threshold,
                           int timesteps) {
+        return quantize(name, weights, weightChannel, bias, threshold, timesteps, 1);
+    }
+
+    /**
+     * Quantizes one synaptic layer whose inputs are integers up to {@code maxInput} per step: 1 for spikes, 255
+     * for raw pixel bytes fed as analog current. The window bound becomes T·(maxInput·Σ|w| + |b|) + θ.
+     */
+    static Layer quantize(String name, double[] weights, int[] weightChannel, double[] bias, double threshold,
+                          int timesteps, int maxInput) {
         double maxWeight = 0.0;
         for (double w : weights) {
             maxWeight = Math.max(maxWeight, Math.abs(w));
@@ -82,7 +91,7 @@ final class FixedPoint {
 
         Layer previous = null;
         while (true) {
-            Layer layer = quantizeAt(name, shift, weights, weightChannel, bias, threshold, timesteps);
+            Layer layer = quantizeAt(name, shift, weights, weightChannel, bias, threshold, timesteps, maxInput);
             if (previous != null && maxWeight > 0.0 && layer.maxAbsWeight() < MIN_MAX_WEIGHT) {
                 throw new ConversionException("layer '" + name + "' may overflow int32: its window bound "
                         + "T·(Σ|w| + |b|) + θ is " + previous.bound() + " > " + Integer.MAX_VALUE + " at shift "
@@ -110,7 +119,7 @@ final class FixedPoint {
     }
 
     private static Layer quantizeAt(String name, int shift, double[] weights, int[] weightChannel, double[] bias,
-                                    double threshold, int timesteps) {
+                                    double threshold, int timesteps, int maxInput) {
         int channels = bias.length;
         double scale = Math.scalb(1.0, shift);
         short[] intWeights = new short[weights.length];
@@ -121,7 +130,8 @@ final class FixedPoint {
             int value = (int) roundHalfAway(weights[i] * scale);
             intWeights[i] = (short) value;
             maxAbs = Math.max(maxAbs, Math.abs(value));
-            fanIn[weightChannel[i]] += Math.abs(value);
+            // At most 2^15 · 255 per weight, so a long sum cannot overflow for any array length.
+            fanIn[weightChannel[i]] += (long) Math.abs(value) * maxInput;
         }
 
         long[] roundedBias = new long[channels];

@@ -8,15 +8,16 @@ import java.util.List;
  *
  * @param images               images evaluated
  * @param timesteps            the window T
- * @param levels               the input encoder's resolution L
+ * @param levels               the input encoder's resolution L (1 for analog input, which has none)
  * @param neuron               neuron rule of the hidden layers
  * @param annAccuracy          float ANN accuracy, or NaN when the float ANN was not run
  * @param snnAccuracy          spiking network accuracy
- * @param intAnnAccuracy       integer quantized ANN accuracy, or NaN when the exactness check was off
+ * @param intAnnAccuracy       integer quantized ANN accuracy, or NaN when the exactness check was off or does not
+ *                             apply (analog input)
  * @param agreement            share of images where the SNN's prediction equals the float ANN's (NaN when not run)
  * @param intAgreement         share of images where the SNN's prediction equals the integer ANN's (NaN when off)
  * @param exactMismatchNeurons hidden neurons whose spike count differs from L × activation, summed over images
- *                             (−1 when the check was off)
+ *                             (−1 when the check was off or does not apply)
  * @param mismatchesPerLayer   the same per hidden layer
  * @param layerNames           hidden layer names, then the readout's
  * @param inputSpikesPerImage  mean input spikes per image

@@ -28,7 +28,8 @@ public final class Evaluator {
      * Settings of one evaluation.
      *
      * @param threads        worker threads, at least 1
-     * @param checkExactness whether to run the integer quantized ANN next to the SNN and compare every neuron
+     * @param checkExactness whether to run the integer quantized ANN next to the SNN and compare every neuron.
+     *                       Networks with analog input have no integer ANN, so they ignore it
      * @param progress       called with the number of finished images after each block (may be null)
      */
     public record Options(int threads, boolean checkExactness, IntConsumer progress) {
@@ -55,7 +56,9 @@ public final class Evaluator {
     public static EvaluationReport evaluate(Model ann, SnnNetwork network, Dataset data, SpikeKernels kernels,
                                             Options options) {
         Simulator simulator = new Simulator(network, kernels);
-        IntegerReference reference = options.checkExactness() ? new IntegerReference(network) : null;
+        // Analog-input networks have no integer ANN, so they report exactness as not applicable (NaN and −1).
+        boolean check = options.checkExactness() && ExactnessCheck.applicable(network);
+        IntegerReference reference = check ? new IntegerReference(network) : null;
         FloatExecutor floatAnn = ann == null ? null : new FloatExecutor(ann);
         int images = data.size();
         int threads = Math.min(options.threads(), Math.max(1, (images + BLOCK - 1) / BLOCK));

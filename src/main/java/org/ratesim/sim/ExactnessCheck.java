@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * Compares the simulator with {@link IntegerReference} neuron by neuron. For an ASG network, and for any network
- * with T = 1, every count must match. Plain IF networks with T > 1 generally do not.
+ * with T = 1, every count must match. Plain IF networks with T > 1 generally do not. Networks with analog input
+ * (threshold-balanced ReLU networks) have no integer counterpart, so the check does not apply to them.
  */
 public final class ExactnessCheck {
 
@@ -31,11 +32,21 @@ public final class ExactnessCheck {
         }
     }
 
+    /** Returns whether {@code network} has an integer quantized ANN to compare with: false for analog input. */
+    public static boolean applicable(SnnNetwork network) {
+        return network.encoder().type() != Encoder.Type.ANALOG;
+    }
+
     /**
      * Simulates {@code imageCount} consecutive images of {@code images} with {@code kernels} and compares each with
      * the integer reference.
+     *
+     * @return the differences, or null when the check does not apply to {@code network} (see {@link #applicable})
      */
     public static Report run(SnnNetwork network, SpikeKernels kernels, byte[] images, int imageCount) {
+        if (!applicable(network)) {
+            return null;
+        }
         Simulator simulator = new Simulator(network, kernels);
         Simulator.Workspace workspace = simulator.newWorkspace(true);
         ImageResult result = simulator.newResult();

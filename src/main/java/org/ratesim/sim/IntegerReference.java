@@ -26,7 +26,12 @@ public final class IntegerReference {
     public record Result(int[] inputCounts, int[][] layerCounts, long[] readout, int prediction) {
     }
 
+    /** @throws IllegalArgumentException for a network with analog input, which has no integer counterpart */
     public IntegerReference(SnnNetwork network) {
+        if (!ExactnessCheck.applicable(network)) {
+            throw new IllegalArgumentException("a network with analog input has no integer quantized ANN: its IF "
+                    + "neurons approximate float ReLU activations; skip the exactness check for it");
+        }
         this.network = network;
         this.countTables = InputEncoding.countTables(network.encoder(), network.timesteps());
     }

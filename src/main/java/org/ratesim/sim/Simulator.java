@@ -35,6 +35,8 @@ public final class Simulator {
     /** Hidden layers, then the readout. */
     private final Stage[] stages;
     private final int maxNeurons;
+    /** Whether the first hidden layer reads pixel bytes as a constant current instead of input spikes. */
+    private final boolean analog;
 
     /** One layer prepared for simulation. */
     private static final class Stage {
@@ -74,9 +76,11 @@ public final class Simulator {
         this.kernels = kernels;
         this.timesteps = network.timesteps();
         Encoder encoder = network.encoder();
-        if (encoder.type() == Encoder.Type.ANALOG) {
-            throw new IllegalArgumentException("encoder type analog is not supported yet: convert with a VR or ICE "
-                    + "encoder");
+        this.analog = encoder.type() == Encoder.Type.ANALOG;
+        if (analog && (network.layers().isEmpty() || (network.layers().get(0).type() != LayerType.CONV2D
+                && network.layers().get(0).type() != LayerType.LINEAR))) {
+            throw new IllegalArgumentException("an analog-input network must start with a hidden conv2d or linear "
+                    + "layer, which receives the pixel bytes as a constant current");
         }
         if (timesteps < 1) {
             throw new IllegalArgumentException("invalid timesteps " + timesteps + ": expected at least 1");
@@ -186,6 +190,8 @@ public final class Simulator {
         private final int[] windowMax;
         private final int[] lastFired;
         private final int[] active;
+        /** Constant input current of an analog network's first layer, per neuron, in its integer units. */
+        private final int[] current;
 
         private Workspace(boolean recordSpikes) {
             this.recordSpikes = recordSpikes;
@@ -199,6 +205,7 @@ public final class Simulator {
             windowMax = new int[maxNeurons];
             lastFired = new int[maxNeurons];
             active = new int[maxNeurons];
+            current = new int[analog ? network.layers().get(0).outputNeurons() : 0];
         }
 
         /** Returns whether this workspace keeps spike times and per-neuron counts. */
@@ -252,9 +259,21 @@ public final class Simulator {
         out.prepare(network, ws.recordSpikes);
 
         SpikeTrain input = ws.train(0);
-        out.inputSpikes = encode(images, imageOffset, ws, input);
-        if (ws.recordSpikes) {
-            System.arraycopy(ws.counts, 0, out.inputCounts, 0, out.inputCounts.length);
+        if (analog) {
+            // No input spikes: the first layer integrates the pixels as a constant current.
+            input.clear();
+            for (int t = 1; t <= timesteps; t++) {
+                input.endStep(t);
+            }
+            out.inputSpikes = 0;
+            if (ws.recordSpikes) {
+                Arrays.fill(out.inputCounts, 0);
+            }
+        } else {
+            out.inputSpikes = encode(images, imageOffset, ws, input);
+            if (ws.recordSpikes) {
+                System.arraycopy(ws.counts, 0, out.inputCounts, 0, out.inputCounts.length);
+            }
         }
 
         SpikeTrain current = input;
@@ -264,7 +283,9 @@ public final class Simulator {
             SpikeTrain next = ws.train(l + 1);
             next.clear();
             long ops;
-            if (stage.layer.type() == LayerType.MAX_POOL2D) {
+            if (analog && l == 0) {
+                ops = runAnalog(stage, images, imageOffset, next, ws);
+            } else if (stage.layer.type() == LayerType.MAX_POOL2D) {
                 ops = runMaxPool(stage, current, next, ws);
             } else if (stage.layer.neuron() == NeuronRule.ASG) {
                 ops = runAsg(stage, current, next, ws);
@@ -419,6 +440,55 @@ public final class Simulator {
             out.endStep(t);
         }
         return ops;
+    }
+
+    /**
+     * Runs an analog network's first layer: the current I = Σ w·b + bias over the raw pixel bytes b (channels
+     * last) is computed once per image and added at every step, then IF neurons fire. For a constant current ASG
+     * emits exactly what IF with reset by subtraction emits, so ASG layers use that rule here.
+     *
+     * <p>Synaptic operations count the first layer's multiply-accumulates at every step, T × the fan-out of every
+     * non-zero pixel, because hardware without a per-neuron current register must inject W·x again each step.
+     */
+    private long runAnalog(Stage stage, byte[] images, int offset, SpikeTrain out, Workspace ws) {
+        SpikingLayer layer = stage.layer;
+        int neurons = layer.outputNeurons();
+        int[] current = ws.current;
+        int[] membrane = ws.membrane;
+        Arrays.fill(current, 0, neurons, 0);
+        int channels = imageShape[0];
+        int height = imageShape[1];
+        int width = imageShape[2];
+        long macs = 0;
+        int index = 0;
+        for (int h = 0; h < height; h++) {
+            for (int w = 0; w < width; w++) {
+                for (int c = 0; c < channels; c++, index++) {
+                    int pixel = images[offset + (c * height + h) * width + w] & 0xFF;
+                    if (pixel != 0) {
+                        macs += stage.fanOut[index];
+                        // The converter bounds 255·Σ|w| + |b| per step below 2^31, so the sum fits int32.
+                        deliver(stage, index, current, pixel);
+                    }
+                }
+            }
+        }
+        if (stage.hasBias) {
+            kernels.addBias(current, stage.bias, 1, stage.positions, stage.channels);
+        }
+
+        Arrays.fill(membrane, 0, neurons, 0);
+        boolean resetToZero = layer.neuron() != NeuronRule.ASG && layer.reset() == ResetMode.ZERO;
+        for (int t = 1; t <= timesteps; t++) {
+            for (int i = 0; i < neurons; i++) {
+                membrane[i] += current[i];
+            }
+            out.reserve(neurons);
+            out.size += kernels.fire(membrane, layer.threshold(), stage.positions, stage.channels, resetToZero,
+                    out.events, out.size);
+            out.endStep(t);
+        }
+        return macs * timesteps;
     }
 
     private long runAsg(Stage stage, SpikeTrain in, SpikeTrain out, Workspace ws) {
