@@ -37,7 +37,7 @@ import org.ratesim.tensor.Tensor;
  */
 public final class ModelGen {
 
-    /** The ratios T/L that quantizers use: every one is a power of two, so fixed-point thresholds are exact. */
+    /** Ratios T/L that the quantizers use. Each is a power of two, so fixed-point thresholds are exact. */
     private static final double[] STEPS_PER_LEVEL = {0.25, 0.5, 1.0, 2.0, 4.0};
     /** Batch-norm eps: the format requires eps > 0, and 2^−10 keeps variance + eps = 0.25 exact in float32. */
     private static final float BATCH_NORM_EPS = 0x1p-10f;
@@ -50,7 +50,7 @@ public final class ModelGen {
      * Settings of {@link #chains}.
      *
      * @param timesteps      the windows T to draw from; shrinking moves towards the first
-     * @param maxBlocks      most blocks between encoder and flatten, at least 1
+     * @param maxBlocks      maximum number of blocks between encoder and flatten, at least 1
      * @param allowIce       whether the encoder may be ICE
      * @param allowPools     whether blocks may be average or max pools
      * @param allowHiddenFc  whether a hidden linear layer with its quantizer may precede the readout
@@ -273,7 +273,7 @@ public final class ModelGen {
         return new Chain(model, timesteps, builder.activations, builder.levels, channels * height * width);
     }
 
-    /** Nodes and parameters of one chain under construction; each added node reads the previous one. */
+    /** Nodes and parameters of one chain under construction. Each added node reads the previous one. */
     private static final class ChainBuilder {
         final SplittableRandom random;
         final int timesteps;
@@ -313,10 +313,12 @@ public final class ModelGen {
                 groups = inChannels;
                 outChannels = inChannels * (1 + random.nextInt(2));
             }
+
             int[] kernel = {1 + random.nextInt(3), 1 + random.nextInt(3)};
             int[] stride = {1 + random.nextInt(2), 1 + random.nextInt(2)};
             int[] dilation = {1 + random.nextInt(2), 1 + random.nextInt(2)};
             int[] padding = {random.nextInt(2), random.nextInt(2), random.nextInt(2), random.nextInt(2)};
+            // A dilated kernel must fit the padded input. Where it does not, kernel and dilation drop to 1 on that axis.
             for (int axis = 0; axis < 2; axis++) {
                 int padded = shape[1 + axis] + padding[2 * axis] + padding[2 * axis + 1];
                 if (dilation[axis] * (kernel[axis] - 1) + 1 > padded) {
@@ -324,6 +326,7 @@ public final class ModelGen {
                     dilation[axis] = 1;
                 }
             }
+
             int[] weightShape = {outChannels, inChannels / groups, kernel[0], kernel[1]};
             Map<String, String> roles = new LinkedHashMap<>();
             roles.put("weight", name + ".weight");
@@ -334,6 +337,7 @@ public final class ModelGen {
             }
             add(name, Op.CONV2D, attrs("stride", list(stride), "padding", list(padding), "dilation", list(dilation),
                     "groups", (long) groups), roles);
+
             int outH = (shape[1] + padding[0] + padding[1] - dilation[0] * (kernel[0] - 1) - 1) / stride[0] + 1;
             int outW = (shape[2] + padding[2] + padding[3] - dilation[1] * (kernel[1] - 1) - 1) / stride[1] + 1;
             return new int[] {outChannels, outH, outW};

@@ -48,8 +48,8 @@ class ConversionPropertiesTest {
     @Test
     void foldedConvEqualsConvThenBatchNorm() {
         // For all conv2d layers with random geometry and batch norm with random γ, β, μ, variance in [0.01, 4] and
-        // eps, FloatExecutor gives the same output for conv + batch_norm and for the conv that BatchNormFolding
-        // folds, within 1e-5 of the output's largest magnitude.
+        // eps, FloatExecutor gives the same output for conv + batch_norm as for the conv that BatchNormFolding
+        // folds. The tolerance is 1e-5 of the output's largest magnitude.
         Property.forAll("folded conv equals conv then batch norm", foldingCases(), c -> {
             int outChannels = c.weightShape()[0];
             Model unfolded = new ModelBuilder(c.imageShape()[0], c.imageShape()[1], c.imageShape()[2], 2)

@@ -29,8 +29,8 @@ class InputEncodingPropertiesTest {
     private static final int SIDE = 16;
 
     /**
-     * An encoder over {@code channels} channels of 16 × 16 pixels; each channel holds every byte 0..255 once, in
-     * the order of {@code image}.
+     * An encoder over {@code channels} channels of 16 × 16 pixels. Each channel of {@code image} contains every
+     * byte 0..255 once, in random order.
      */
     record EncoderCase(int timesteps, double levels, int[] offsets, int channels, byte[] image) {
     }

@@ -22,7 +22,7 @@ import org.ratesim.testing.Property;
 
 /**
  * The scalar and SIMD kernel sets give bit-identical results through the whole simulator. Tagged {@code kernels},
- * so the SIMD Surefire execution, which loads the Vector API module, runs it too; without that module the test is
+ * so the SIMD Surefire execution, which loads the Vector API module, runs it too. Without that module the test is
  * skipped.
  */
 @Tag("kernels")
@@ -72,6 +72,6 @@ class KernelEquivalencePropertiesTest {
                 }
             }
             return true;
-        }, Tries.divided(2));
+        });
     }
 }

@@ -53,8 +53,8 @@ class ModelFilePropertiesTest {
 
     @Test
     void readerRejectsMutationsWithInvalidModelException() {
-        // For all generated model files and 1 to 4 random mutations of their bytes (bit flips, byte overwrites,
-        // truncation, insertion, and edits inside the JSON header), the reader returns a model or throws
+        // For all generated model files, apply 1 to 4 random mutations to their bytes: bit flips, byte overwrites,
+        // truncation, insertion, and edits inside the JSON header. The reader then returns a model or throws
         // InvalidModelException with a one-line message, never any other exception.
         Gen<Mutated> gen = ModelGen.modelFiles(ChainOptions.defaults()).flatMap(file -> Gen.of(random ->
                 mutate(random, ModelWriter.toBytes(file))));
