@@ -131,16 +131,6 @@ public final class ModelGen {
         public int classes() {
             return model.graph().input().classes();
         }
-
-        @Override
-        public String toString() {
-            StringBuilder text = new StringBuilder("Chain[T=").append(timesteps).append(", input ")
-                    .append(Arrays.toString(model.graph().input().shape())).append(", nodes");
-            for (Node node : model.graph().nodes()) {
-                text.append(' ').append(node.name()).append(':').append(node.op().id()).append(node.attrs());
-            }
-            return text.append(']').toString();
-        }
     }
 
     /** Returns a generator of convertible chain models under {@code options}. */
