@@ -9,6 +9,10 @@ import org.ratesim.tensor.Tensor;
 /**
  * Test oracle: a naive double-precision evaluator of a chain model, channels first, written only from the op
  * definitions of the model format. With dyadic weights and power-of-two T/L its results are exact.
+ *
+ * <p>{@link #run(Model, byte[], int, double)} evaluates the model with every activation multiplied by a scale s.
+ * With s = T, a quantized activation k/L becomes k·(T/L), which is dyadic for power-of-two T/L even when L is not
+ * (T = 5, L = 2.5), so the scaled results stay exact for any T.
  */
 public final class AnnOracle {
 
@@ -21,6 +25,14 @@ public final class AnnOracle {
 
     /** Runs the model on one image of raw bytes and returns every node's output by name. */
     public static Map<String, Activation> run(Model model, byte[] images, int offset) {
+        return run(model, images, offset, 1.0);
+    }
+
+    /**
+     * Runs the model on one image and returns every node's output multiplied by {@code scale}: biases, batch-norm
+     * means and shifts are scaled, and each quantizer floors L/scale times its scaled input.
+     */
+    public static Map<String, Activation> run(Model model, byte[] images, int offset, double scale) {
         int[] inputShape = model.graph().input().shape();
         int pixels = inputShape[0] * inputShape[1] * inputShape[2];
         double[] bytes = new double[pixels];
@@ -31,12 +43,13 @@ public final class AnnOracle {
         outputs.put(model.graph().input().name(), new Activation(inputShape, bytes));
         for (Node node : model.graph().nodes()) {
             Activation in = outputs.get(node.input());
-            outputs.put(node.name(), apply(model, node, in, node.input().equals(model.graph().input().name())));
+            outputs.put(node.name(), apply(model, node, in, node.input().equals(model.graph().input().name()),
+                    scale));
         }
         return outputs;
     }
 
-    private static Activation apply(Model model, Node node, Activation in, boolean readsInput) {
+    private static Activation apply(Model model, Node node, Activation in, boolean readsInput, double scale) {
         int[] s = in.shape();
         double[] x = in.values();
         switch (node.op()) {
@@ -45,8 +58,9 @@ public final class AnnOracle {
                 double levels = node.doubleAttr("levels", 0);
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) {
-                    y[i] = readsInput ? byteCount(levels, 0, x[i], timesteps) / levels
-                            : Math.floor(levels * Math.min(Math.max(x[i], 0), timesteps / levels)) / levels;
+                    y[i] = readsInput ? byteCount(levels, 0, x[i], timesteps) * (scale / levels)
+                            : Math.floor(levels / scale * Math.min(Math.max(x[i], 0), scale * timesteps / levels))
+                            * (scale / levels);
                 }
                 return new Activation(s, y);
             }
@@ -57,20 +71,20 @@ public final class AnnOracle {
                 double[] y = new double[x.length * offsets.length];
                 for (int g = 0; g < offsets.length; g++) {
                     for (int i = 0; i < x.length; i++) {
-                        y[g * x.length + i] = byteCount(levels, offsets[g], x[i], timesteps) / levels;
+                        y[g * x.length + i] = byteCount(levels, offsets[g], x[i], timesteps) * (scale / levels);
                     }
                 }
                 return new Activation(new int[] {s[0] * offsets.length, s[1], s[2]}, y);
             }
             case CONV2D:
-                return conv(model, node, in);
+                return conv(model, node, in, scale);
             case LINEAR: {
                 Tensor weight = model.param(node, "weight");
                 Tensor bias = model.param(node, "bias");
                 int outputs = weight.dim(0);
                 double[] y = new double[outputs];
                 for (int o = 0; o < outputs; o++) {
-                    double sum = bias == null ? 0 : bias.floats()[o];
+                    double sum = bias == null ? 0 : scale * bias.floats()[o];
                     for (int i = 0; i < x.length; i++) {
                         sum += (double) weight.floats()[o * x.length + i] * x[i];
                     }
@@ -88,7 +102,7 @@ public final class AnnOracle {
                 double[] y = new double[x.length];
                 for (int i = 0; i < x.length; i++) {
                     int c = i / plane;
-                    y[i] = (x[i] - mean[c]) / Math.sqrt(variance[c] + eps) * gamma[c] + beta[c];
+                    y[i] = (x[i] - scale * mean[c]) / Math.sqrt(variance[c] + eps) * gamma[c] + scale * beta[c];
                 }
                 return new Activation(s, y);
             }
@@ -122,16 +136,25 @@ public final class AnnOracle {
         }
     }
 
-    /** Returns min(floor((L + offset)·b/255), T), clamped at 0, for integer L only (exact in double). */
+    /**
+     * Returns min(floor((L + offset)·b/255), T), clamped at 0. L is written as p / 2^j with integer p, the smallest
+     * j ≤ 20 that makes p whole, and the floor is taken on longs: floor((p + offset·2^j)·b / (255·2^j)).
+     */
     private static int byteCount(double levels, int offset, double pixel, int timesteps) {
-        if (levels != Math.rint(levels)) {
-            throw new IllegalArgumentException("oracle encodes integer levels only, not " + levels);
+        int exponent = 0;
+        while (Math.scalb(levels, exponent) != Math.rint(Math.scalb(levels, exponent))) {
+            exponent++;
+            if (exponent > 20) {
+                throw new IllegalArgumentException("oracle encodes levels with at most 20 fraction bits, not "
+                        + levels);
+            }
         }
-        long numerator = (long) (levels + offset) * (long) pixel;
-        return (int) Math.max(0, Math.min(Math.floorDiv(numerator, 255L), timesteps));
+        long denominator = 255L << exponent;
+        long numerator = ((long) Math.scalb(levels, exponent) + ((long) offset << exponent)) * (long) pixel;
+        return (int) Math.max(0, Math.min(Math.floorDiv(numerator, denominator), timesteps));
     }
 
-    private static Activation conv(Model model, Node node, Activation in) {
+    private static Activation conv(Model model, Node node, Activation in, double scale) {
         int[] s = in.shape();
         Tensor weight = model.param(node, "weight");
         Tensor bias = model.param(node, "bias");
@@ -149,7 +172,7 @@ public final class AnnOracle {
             int group = co / outPerGroup;
             for (int oh = 0; oh < outH; oh++) {
                 for (int ow = 0; ow < outW; ow++) {
-                    double sum = bias == null ? 0 : bias.floats()[co];
+                    double sum = bias == null ? 0 : scale * bias.floats()[co];
                     for (int local = 0; local < inPerGroup; local++) {
                         int ci = group * inPerGroup + local;
                         for (int kh = 0; kh < ws[2]; kh++) {
