@@ -27,6 +27,8 @@ final class Help {
             "                    for any N except images per second",
             "  --json            print one JSON document instead of a table",
             "  --no-check        skip the integer quantized ANN and the exactness check (faster)",
+            "  --check-overflow  check every membrane update for int32 overflow (slower); the first overflow",
+            "                    stops the run with exit code 6, naming the layer, the image and the values",
             "",
             "Conversion options (run and convert):",
             "  --neuron RULE     hidden neuron rule: asg (exact, default), if (plain integrate-and-fire), or",
