@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Set;
 import org.ratesim.convert.Conversion;
-import org.ratesim.convert.Converter;
 import org.ratesim.io.ModelFile;
 import org.ratesim.io.ModelWriter;
 
@@ -29,8 +28,9 @@ final class ConvertCommand {
             throw new UsageException("convert --neuron takes asg or if; per-channel thresholds come from"
                     + " 'sim.jar calibrate'");
         }
-        ModelFile model = ModelInput.readModel(args.positionals().get(0));
-        Conversion conversion = Converter.convert(model.ann(), ModelInput.conversionOptions(args));
+        String modelName = args.positionals().get(0);
+        ModelFile model = ModelInput.readModel(modelName);
+        Conversion conversion = ModelInput.convert(model, ModelInput.conversionOptions(args), modelName);
         ModelWriter.write(new ModelFile(model.ann(), conversion.network(), model.extraMetadata()), Path.of(output));
         out.print(conversion.formatTable());
         err.println("ratesim: wrote " + output);

@@ -89,7 +89,7 @@ public final class Main {
                     // Options before the model file belong to the implied run command.
                     return RunCommand.run(args, out, err);
                 }
-                if (java.nio.file.Files.exists(java.nio.file.Path.of(first))) {
+                if (java.nio.file.Files.exists(Args.path(first, "model"))) {
                     return RunCommand.run(args, out, err);
                 }
                 throw new UsageException("unknown command or missing file '" + first + "'");
