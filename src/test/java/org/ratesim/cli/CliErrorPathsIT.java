@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.ratesim.RatesimException;
 
 /**
- * Runs every error case of {@link CliCases} through the packaged {@code sim.jar} in a child JVM, so the exit code comes from
- * the process and stderr is exactly what a user reads.
+ * Runs every error case of {@link CliCases} through the packaged {@code sim.jar} in a child JVM, so the exit code
+ * comes from the process and stderr is exactly what a user reads.
  */
 class CliErrorPathsIT {
 
