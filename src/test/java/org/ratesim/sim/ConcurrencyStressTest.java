@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.ratesim.model.Dataset;
 
 /**
- * Shares one network among more threads than the machine has cores and checks that every result equals a serial
- * run, whatever the thread count and the order in which images arrive.
+ * Shares one network among 16 threads, more than the cores of most build machines, so threads are preempted in the
+ * middle of an image. Every result must equal a serial run, whatever the thread count and the image order.
  */
 class ConcurrencyStressTest {
 
