@@ -152,6 +152,9 @@ final class Args {
 
     /** Converts {@code text} to a path, rejecting characters the file system does not allow, such as NUL. */
     static Path path(String text, String what) {
+        if (text.isEmpty()) {
+            throw new UsageException(what + ": the path is empty; expected a file name");
+        }
         try {
             return Path.of(text);
         } catch (InvalidPathException e) {

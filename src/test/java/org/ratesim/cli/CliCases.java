@@ -109,6 +109,15 @@ final class CliCases {
                 labels), "--images: file not found", "absent-images.gz"));
         cases.add(usage("images is a directory", run(model, "--images", dir, "--labels", labels),
                 "--images: " + dir + " is a directory"));
+        cases.add(usage("empty images path", run(model, "--images=", "--labels", labels),
+                "--images: the path is empty"));
+        if (Files.exists(Path.of("/dev/null"))) {
+            cases.add(usage("images is a device", run(model, "--images", "/dev/null", "--labels", labels),
+                    "--images: /dev/null is not a regular file"));
+        }
+        cases.add(usage("output directory missing", List.of("convert", model, "-o",
+                dir.resolve("absent-dir").resolve("out.safetensors").toString()), "I/O error",
+                "out.safetensors: no such file or directory"));
         cases.add(usage("info without model", List.of("info"), "info needs exactly one MODEL file, got 0"));
         cases.add(usage("convert without output", List.of("convert", model), "convert needs -o OUT"));
 
