@@ -74,7 +74,7 @@ public final class Main {
         if (e instanceof AccessDeniedException) {
             return ((AccessDeniedException) e).getFile() + ": permission denied; check the file's permissions";
         }
-        if (e instanceof FileSystemException) {
+        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
             FileSystemException fileError = (FileSystemException) e;
             return fileError.getFile() + ": " + fileError.getReason();
         }
