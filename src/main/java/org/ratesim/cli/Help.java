@@ -46,7 +46,7 @@ final class Help {
             "Exit codes:",
             "  0  success",
             "  1  internal error (a bug; rerun with --debug and report it)",
-            "  2  bad command line: unknown option, missing or malformed value, unreadable path",
+            "  2  bad command line: unknown option, missing or malformed value, unreadable path; or a file error",
             "  3  invalid model file",
             "  4  invalid dataset, or one that does not fit the model",
             "  5  model cannot be converted: unsupported graph, or integer arithmetic that could overflow",
