@@ -1,6 +1,7 @@
 package org.ratesim.cli;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,13 +134,31 @@ final class Args {
     }
 
     static Path readable(String text, String what) {
-        Path path = Path.of(text);
-        if (!Files.isRegularFile(path)) {
+        Path path = path(text, what);
+        if (Files.isDirectory(path)) {
+            throw new UsageException(what + ": " + text + " is a directory; expected a file");
+        }
+        if (!Files.exists(path)) {
             throw new UsageException(what + ": file not found: " + text);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new UsageException(what + ": " + text + " is not a regular file; expected a file");
         }
         if (!Files.isReadable(path)) {
             throw new UsageException(what + ": file is not readable: " + text);
         }
         return path;
+    }
+
+    /** Converts {@code text} to a path, rejecting characters the file system does not allow, such as NUL. */
+    static Path path(String text, String what) {
+        if (text.isEmpty()) {
+            throw new UsageException(what + ": the path is empty; expected a file name");
+        }
+        try {
+            return Path.of(text);
+        } catch (InvalidPathException e) {
+            throw new UsageException(what + ": invalid path '" + text.replace("\0", "\\0") + "': " + e.getReason());
+        }
     }
 }

@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Set;
 import org.ratesim.convert.Conversion;
-import org.ratesim.convert.Converter;
 import org.ratesim.io.ModelFile;
 import org.ratesim.io.ModelWriter;
 
@@ -44,7 +43,7 @@ final class ConvertCommand {
                     throw new UsageException(flag + " applies only with --method max|p99.9");
                 }
             }
-            conversion = Converter.convert(model.ann(), ModelInput.conversionOptions(args));
+            conversion = ModelInput.convert(model, ModelInput.conversionOptions(args), modelName);
         }
 
         ModelWriter.write(new ModelFile(model.ann(), conversion.network(), model.extraMetadata()), Path.of(output));

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import org.ratesim.RatesimException;
 
@@ -40,8 +43,12 @@ public final class Main {
             err.println("ratesim: " + e.getMessage());
             printTrace(debug, e, err);
             return e.exitCode();
-        } catch (IOException | UncheckedIOException e) {
-            err.println("ratesim: I/O error: " + e.getMessage());
+        } catch (IOException e) {
+            err.println("ratesim: I/O error: " + describe(e));
+            printTrace(debug, e, err);
+            return RatesimException.EXIT_USAGE;
+        } catch (UncheckedIOException e) {
+            err.println("ratesim: I/O error: " + describe(e.getCause()));
             printTrace(debug, e, err);
             return RatesimException.EXIT_USAGE;
         } catch (OutOfMemoryError e) {
@@ -54,6 +61,24 @@ public final class Main {
             printTrace(debug, e, err);
             return RatesimException.EXIT_INTERNAL;
         }
+    }
+
+    /**
+     * Returns the message of a file-system error with its reason. The JDK's {@link NoSuchFileException} and
+     * {@link AccessDeniedException} carry only the path as their message.
+     */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return ((NoSuchFileException) e).getFile() + ": no such file or directory; check the path";
+        }
+        if (e instanceof AccessDeniedException) {
+            return ((AccessDeniedException) e).getFile() + ": permission denied; check the file's permissions";
+        }
+        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
+            FileSystemException fileError = (FileSystemException) e;
+            return fileError.getFile() + ": " + fileError.getReason();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static void printTrace(boolean debug, Throwable e, PrintStream err) {
@@ -89,7 +114,7 @@ public final class Main {
                     // Options before the model file belong to the implied run command.
                     return RunCommand.run(args, out, err);
                 }
-                if (java.nio.file.Files.exists(java.nio.file.Path.of(first))) {
+                if (java.nio.file.Files.exists(Args.path(first, "model"))) {
                     return RunCommand.run(args, out, err);
                 }
                 throw new UsageException("unknown command or missing file '" + first + "'");

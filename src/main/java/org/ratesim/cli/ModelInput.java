@@ -3,7 +3,9 @@ package org.ratesim.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import org.ratesim.RatesimException;
 import org.ratesim.convert.Conversion;
+import org.ratesim.convert.ConversionException;
 import org.ratesim.convert.ConversionOptions;
 import org.ratesim.convert.Converter;
 import org.ratesim.convert.ThresholdBalancing;
@@ -38,20 +40,23 @@ final class ModelInput {
         Path labels = args.readablePath("--labels");
         Dataset data;
         String imagesName;
+        String labelsName;
         if (images != null || labels != null) {
             if (images == null || labels == null) {
                 throw new UsageException("--images and --labels must be given together");
             }
             data = IdxReader.readDataset(images, labels, ReaderLimits.DEFAULTS);
             imagesName = images.toString();
+            labelsName = labels.toString();
         } else {
             data = model.ann().samples();
             imagesName = modelName + " (embedded samples)";
+            labelsName = imagesName;
             if (data == null) {
                 throw new UsageException("model " + modelName + " has no embedded samples; pass --images and --labels");
             }
         }
-        IdxReader.checkFits(data, model.ann().graph().input(), imagesName);
+        IdxReader.checkFits(data, model.ann().graph().input(), imagesName, labelsName);
         int limit = args.integer("--limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         return data.limit(limit);
     }
@@ -155,6 +160,15 @@ final class ModelInput {
         if (model.snn() != null && !asksConversion) {
             return model.snn();
         }
-        return Converter.convert(model.ann(), conversionOptions(args)).network();
+        return convert(model, conversionOptions(args), modelName).network();
+    }
+
+    /** Converts the ANN of {@code model}, naming the file in the message of a conversion error. */
+    static Conversion convert(ModelFile model, ConversionOptions options, String modelName) {
+        try {
+            return Converter.convert(model.ann(), options);
+        } catch (ConversionException e) {
+            throw new RatesimException(e.exitCode(), modelName + ": " + e.getMessage(), e);
+        }
     }
 }

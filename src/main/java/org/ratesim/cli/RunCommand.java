@@ -8,14 +8,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntConsumer;
+import org.ratesim.RatesimException;
 import org.ratesim.io.Json;
 import org.ratesim.io.ModelFile;
 import org.ratesim.model.Dataset;
 import org.ratesim.model.Macs;
 import org.ratesim.sim.EvaluationReport;
+import org.ratesim.sim.CheckedSpikeKernels;
 import org.ratesim.sim.Evaluator;
+import org.ratesim.sim.IntegerOverflowException;
 import org.ratesim.sim.Kernels;
 import org.ratesim.sim.SnnNetwork;
+import org.ratesim.sim.SpikeKernels;
 
 /** {@code run MODEL...}: evaluates each model's spiking network against its integer and float ANNs. */
 final class RunCommand {
@@ -23,7 +27,7 @@ final class RunCommand {
     static final Set<String> VALUE_FLAGS = Set.of("--images", "--labels", "--limit", "--threads", "--neuron",
             "--reset", "--epsilon", "--method", "--timesteps", "--calibration-images", "--calibration-labels",
             "--calibration-limit");
-    static final Set<String> SWITCHES = Set.of("--json", "--no-check");
+    static final Set<String> SWITCHES = Set.of("--json", "--no-check", "--check-overflow");
 
     private RunCommand() {
     }
@@ -35,6 +39,7 @@ final class RunCommand {
         }
         int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
         boolean check = !args.has("--no-check");
+        SpikeKernels kernels = args.has("--check-overflow") ? new CheckedSpikeKernels(Kernels.get()) : Kernels.get();
         // Validate every option before the first long run starts.
         if (args.has("--method")) {
             ModelInput.balancingOptions(args);
@@ -50,9 +55,14 @@ final class RunCommand {
             long macs = Macs.of(model.ann()).total();
 
             err.println("ratesim: " + modelName + ": " + data.size() + " images, T = " + network.timesteps()
-                    + ", " + threads + " threads, kernels " + Kernels.get().name());
+                    + ", " + threads + " threads, kernels " + kernels.name());
             Evaluator.Options options = new Evaluator.Options(threads, check, progress(err, modelName, data.size()));
-            EvaluationReport report = Evaluator.evaluate(model.ann(), network, data, Kernels.get(), options);
+            EvaluationReport report;
+            try {
+                report = Evaluator.evaluate(model.ann(), network, data, kernels, options);
+            } catch (IntegerOverflowException e) {
+                throw new RatesimException(e.exitCode(), modelName + ": " + e.getMessage(), e);
+            }
             documents.add(ReportFormat.toJson(modelName, report, network, macs));
         }
 

@@ -90,6 +90,14 @@ public final class IdxReader {
      * @throws InvalidDataException naming the file and the mismatch
      */
     public static void checkFits(Dataset dataset, InputSpec input, String imagesName) {
+        checkFits(dataset, input, imagesName, imagesName);
+    }
+
+    /**
+     * Checks that a dataset fits a model input, like {@link #checkFits(Dataset, InputSpec, String)}, naming the image
+     * file in a shape error and the label file in a label error.
+     */
+    public static void checkFits(Dataset dataset, InputSpec input, String imagesName, String labelsName) {
         int[] shape = dataset.shape();
         if (!Arrays.equals(shape, input.shape())) {
             throw new InvalidDataException(imagesName + ": images have shape " + Arrays.toString(shape)
@@ -99,8 +107,9 @@ public final class IdxReader {
         int[] labels = dataset.labels();
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= input.classes()) {
-                throw new InvalidDataException(imagesName + ": label " + labels[i] + " of image " + i
-                        + " is outside the model's classes 0.." + (input.classes() - 1));
+                throw new InvalidDataException(labelsName + ": label " + labels[i] + " of image " + i
+                        + " is outside the model's classes 0.." + (input.classes() - 1)
+                        + "; use the label file made for this model");
             }
         }
     }

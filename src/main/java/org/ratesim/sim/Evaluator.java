@@ -18,6 +18,9 @@ import org.ratesim.model.Model;
  *
  * <p>Images are simulated in parallel in blocks. Every total is an integer sum, which does not depend on the order of
  * addition, so every reported number except the throughput is identical for any thread count and image order.
+ *
+ * <p>With {@link CheckedSpikeKernels}, an overflow stops the evaluation with the {@link IntegerOverflowException} of
+ * the lowest image index that overflows, which is the same for any thread count.
  */
 public final class Evaluator {
 
@@ -52,6 +55,9 @@ public final class Evaluator {
     /**
      * Evaluates {@code data} on {@code network}; {@code ann} is the float ANN it was converted from, or null to skip
      * the float comparison.
+     *
+     * @throws IntegerOverflowException naming the layer and the first image that overflows, only when
+     *                                  {@code kernels} are {@link CheckedSpikeKernels}
      */
     public static EvaluationReport evaluate(Model ann, SnnNetwork network, Dataset data, SpikeKernels kernels,
                                             Options options) {
@@ -65,10 +71,11 @@ public final class Evaluator {
 
         AtomicInteger nextBlock = new AtomicInteger();
         AtomicInteger finished = new AtomicInteger();
+        FirstOverflow overflow = new FirstOverflow();
         long start = System.nanoTime();
         List<Totals> parts = new ArrayList<>();
         if (threads == 1) {
-            parts.add(work(simulator, reference, floatAnn, data, nextBlock, finished, options.progress()));
+            parts.add(work(simulator, reference, floatAnn, data, nextBlock, finished, overflow, options.progress()));
         } else {
             ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
                 Thread thread = new Thread(runnable, "ratesim-eval");
@@ -79,7 +86,7 @@ public final class Evaluator {
                 List<Future<Totals>> futures = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
                     futures.add(pool.submit(() -> work(simulator, reference, floatAnn, data, nextBlock, finished,
-                            options.progress())));
+                            overflow, options.progress())));
                 }
                 for (Future<Totals> future : futures) {
                     parts.add(future.get());
@@ -101,6 +108,7 @@ public final class Evaluator {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        overflow.throwIfFound();
 
         Totals total = new Totals(network.layers().size());
         for (Totals part : parts) {
@@ -111,7 +119,8 @@ public final class Evaluator {
     }
 
     private static Totals work(Simulator simulator, IntegerReference reference, FloatExecutor floatAnn, Dataset data,
-                               AtomicInteger nextBlock, AtomicInteger finished, IntConsumer progress) {
+                               AtomicInteger nextBlock, AtomicInteger finished, FirstOverflow overflow,
+                               IntConsumer progress) {
         int layers = simulator.network().layers().size();
         Totals totals = new Totals(layers);
         Simulator.Workspace workspace = simulator.newWorkspace(reference != null);
@@ -122,14 +131,20 @@ public final class Evaluator {
 
         while (true) {
             int first = nextBlock.getAndIncrement() * BLOCK;
-            if (first >= count) {
+            // Blocks are taken in increasing order, so once an image overflowed, later blocks cannot hold a lower one.
+            if (first >= count || first > overflow.image()) {
                 return totals;
             }
             int end = Math.min(count, first + BLOCK);
             for (int image = first; image < end; image++) {
                 int offset = image * pixels;
                 int label = data.labels()[image];
-                simulator.run(images, offset, workspace, result);
+                try {
+                    simulator.run(images, offset, workspace, result);
+                } catch (IntegerOverflowException e) {
+                    overflow.record(e.atImage(image));
+                    return totals;
+                }
                 totals.addImage(result, label);
 
                 if (floatAnn != null) {
@@ -162,6 +177,27 @@ public final class Evaluator {
             }
         }
         return count;
+    }
+
+    /** The overflow of the lowest image index that any worker found. */
+    private static final class FirstOverflow {
+        private IntegerOverflowException first;
+
+        synchronized int image() {
+            return first == null ? Integer.MAX_VALUE : first.image();
+        }
+
+        synchronized void record(IntegerOverflowException e) {
+            if (first == null || e.image() < first.image()) {
+                first = e;
+            }
+        }
+
+        synchronized void throwIfFound() {
+            if (first != null) {
+                throw first;
+            }
+        }
     }
 
     /** Integer sums of one worker; integer addition is associative, so merging order does not matter. */

@@ -38,6 +38,9 @@ public final class Simulator {
     /** Whether the first hidden layer reads pixel bytes as a constant current instead of input spikes. */
     private final boolean analog;
 
+    /** Whether the kernels check for int32 overflow, so the average-pool delivery must check too. */
+    private final boolean checkOverflow;
+
     /** One layer prepared for simulation. */
     private static final class Stage {
         final SpikingLayer layer;
@@ -74,6 +77,7 @@ public final class Simulator {
     public Simulator(SnnNetwork network, SpikeKernels kernels) {
         this.network = network;
         this.kernels = kernels;
+        this.checkOverflow = kernels instanceof CheckedSpikeKernels;
         this.timesteps = network.timesteps();
         Encoder encoder = network.encoder();
         this.analog = encoder.type() == Encoder.Type.ANALOG;
@@ -193,6 +197,9 @@ public final class Simulator {
         /** Constant input current of an analog network's first layer, per neuron, in its integer units. */
         private final int[] current;
 
+        /** Index into stages of the layer being simulated, so an overflow can name it. */
+        private int stage;
+
         private Workspace(boolean recordSpikes) {
             this.recordSpikes = recordSpikes;
             int trainCount = recordSpikes ? network.layers().size() + 1 : 2;
@@ -246,6 +253,8 @@ public final class Simulator {
     /**
      * Simulates the image that starts at {@code images[imageOffset]} (C × H × W bytes, channels first) and writes
      * the outcome to {@code out}.
+     *
+     * @throws IntegerOverflowException naming the layer, only when the kernels are {@link CheckedSpikeKernels}
      */
     public void run(byte[] images, int imageOffset, Workspace ws, ImageResult out) {
         if (ws.owner() != this) {
@@ -257,7 +266,14 @@ public final class Simulator {
                     + " bytes does not fit in " + images.length + " bytes");
         }
         out.prepare(network, ws.recordSpikes);
+        try {
+            simulate(images, imageOffset, ws, out);
+        } catch (IntegerOverflowException e) {
+            throw e.inLayer(stages[ws.stage].layer.name());
+        }
+    }
 
+    private void simulate(byte[] images, int imageOffset, Workspace ws, ImageResult out) {
         SpikeTrain input = ws.train(0);
         if (analog) {
             // No input spikes: the first layer integrates the pixels as a constant current.
@@ -280,6 +296,7 @@ public final class Simulator {
         int hidden = stages.length - 1;
         for (int l = 0; l < hidden; l++) {
             Stage stage = stages[l];
+            ws.stage = l;
             SpikeTrain next = ws.train(l + 1);
             next.clear();
             long ops;
@@ -303,6 +320,7 @@ public final class Simulator {
             }
             current = next;
         }
+        ws.stage = hidden;
         out.synapticOpsPerLayer[hidden] = runReadout(stages[hidden], current, ws, out);
     }
 
@@ -356,7 +374,11 @@ public final class Simulator {
                 deliverLinear(stage, source, membrane, multiplier);
                 break;
             case AVG_POOL2D:
-                deliverAvgPool(stage, source, membrane, multiplier);
+                if (checkOverflow) {
+                    deliverAvgPoolChecked(stage, source, membrane, multiplier);
+                } else {
+                    deliverAvgPool(stage, source, membrane, multiplier);
+                }
                 break;
             default:
                 deliverConv(stage, source, membrane, multiplier);
@@ -386,6 +408,23 @@ public final class Simulator {
             int rowBase = geometry.rowOut[r] * geometry.outWidth;
             for (int q = geometry.colStart[iw]; q < geometry.colStart[iw + 1]; q++) {
                 membrane[(rowBase + geometry.colOut[q]) * geometry.outChannels + channel] += charge;
+            }
+        }
+    }
+
+    /** Does what {@link #deliverAvgPool} does, with the overflow checks of {@link CheckedSpikeKernels}. */
+    private static void deliverAvgPoolChecked(Stage stage, int source, int[] membrane, int multiplier) {
+        LayerGeometry geometry = stage.geometry;
+        int channel = source % geometry.inChannels;
+        int position = source / geometry.inChannels;
+        int ih = position / geometry.inWidth;
+        int iw = position % geometry.inWidth;
+        int weight = stage.layer.weightValue();
+        for (int r = geometry.rowStart[ih]; r < geometry.rowStart[ih + 1]; r++) {
+            int rowBase = geometry.rowOut[r] * geometry.outWidth;
+            for (int q = geometry.colStart[iw]; q < geometry.colStart[iw + 1]; q++) {
+                int index = (rowBase + geometry.colOut[q]) * geometry.outChannels + channel;
+                membrane[index] = CheckedSpikeKernels.add("avgPool", index, membrane[index], multiplier, weight);
             }
         }
     }

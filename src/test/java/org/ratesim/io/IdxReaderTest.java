@@ -185,4 +185,15 @@ class IdxReaderTest {
                 InputSpec.ofBytes("x", new int[] {1, 2, 3}, 9), "images")).getMessage();
         assertTrue(classes.contains("label 9 of image 1 is outside the model's classes 0..8"), classes);
     }
+
+    @Test
+    void checkFitsNamesLabelFile() throws IOException {
+        Dataset dataset = read(images(2), labels(0, 9));
+        String classes = assertThrows(InvalidDataException.class, () -> IdxReader.checkFits(dataset,
+                InputSpec.ofBytes("x", new int[] {1, 2, 3}, 9), "t10k-images", "t10k-labels")).getMessage();
+        assertTrue(classes.startsWith("t10k-labels: label 9 of image 1 is outside the model's classes 0..8"), classes);
+        String shape = assertThrows(InvalidDataException.class, () -> IdxReader.checkFits(dataset,
+                InputSpec.ofBytes("x", new int[] {1, 2, 4}, 10), "t10k-images", "t10k-labels")).getMessage();
+        assertTrue(shape.startsWith("t10k-images: images have shape [1, 2, 3]"), shape);
+    }
 }
