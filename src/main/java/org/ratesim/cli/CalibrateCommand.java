@@ -22,7 +22,8 @@ import org.ratesim.sim.SnnNetwork;
 final class CalibrateCommand {
 
     static final Set<String> VALUE_FLAGS = Set.of("-o", "--output", "--images", "--labels", "--limit", "--passes",
-            "--learning-rate", "--batch", "--initial-scale", "--threads", "--reset", "--epsilon", "--schedule");
+            "--learning-rate", "--batch", "--initial-scale", "--threads", "--reset", "--epsilon", "--schedule",
+            "--summary-images");
     static final Set<String> SWITCHES = Set.of("--no-linear");
 
     private CalibrateCommand() {
@@ -70,6 +71,8 @@ final class CalibrateCommand {
         double initialScale = args.number("--initial-scale", 1.0, 1e-3, 1e3);
         int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
         String schedule = args.choice("--schedule", "layer", "layer", "all");
+        int summaryImages = args.integer("--summary-images", CttCalibration.DEFAULT_SUMMARY_IMAGES, 1,
+                Integer.MAX_VALUE);
         return CttCalibration.Options.defaults()
                 .withPasses(passes)
                 .withBatchSize(batch)
@@ -78,7 +81,8 @@ final class CalibrateCommand {
                 .withIncludeLinear(!args.has("--no-linear"))
                 .withSchedule(schedule.equals("all") ? CttCalibration.Schedule.ALL_LAYERS
                         : CttCalibration.Schedule.LAYER_BY_LAYER)
-                .withThreads(threads);
+                .withThreads(threads)
+                .withSummaryImages(summaryImages);
     }
 
     /** Formats one line per calibrated layer: threshold scale and firing-rate gap before and after. */
@@ -92,8 +96,8 @@ final class CalibrateCommand {
                     layer.rateGapBefore(), layer.rateGapAfter()));
         }
         text.append(String.format(Locale.ROOT, "θ: mean per-channel threshold / converted threshold; gap: mean "
-                + "per-channel |rate ASG − rate IF| in spikes per neuron and step, over %d images%n",
-                result.images()));
+                + "per-channel |rate ASG − rate IF| in spikes per neuron and step, over the first %d of %d "
+                + "calibration images%n", result.summaryImages(), result.images()));
         return text.toString();
     }
 

@@ -44,6 +44,7 @@ final class Help {
             "  --initial-scale F   start from F times the converted thresholds (default 1)",
             "  --schedule S        layer: one layer at a time, earliest first (default); all: every layer each batch",
             "  --no-linear         leave hidden linear layers at the converted threshold (plain IF)",
+            "  --summary-images N  images of the before/after summary on stdout (default 1000)",
             "  Calibrate on training images and evaluate on test images; 'run OUT --neuron if-ctt' evaluates OUT.",
             "",
             "Other options:",

@@ -51,9 +51,12 @@ final class Calibrator {
     }
 
     CttCalibration.Result run() {
-        long[][] referenceTotal = counter.referenceTotal();
+        // The summary measures whole batches: enough of them to cover the requested number of images.
+        int summaryImages = Math.min(options.summaryImages(), counter.images(counter.batches()));
+        int summaryBatches = (summaryImages + options.batchSize() - 1) / options.batchSize();
+        long[][] referenceTotal = counter.referenceTotal(summaryBatches);
         double[] scaleBefore = meanScales();
-        long[][] before = counter.deployedTotal(current());
+        long[][] before = counter.deployedTotal(current(), summaryBatches);
 
         if (options.schedule() == CttCalibration.Schedule.ALL_LAYERS) {
             int last = calibratedLayers.get(calibratedLayers.size() - 1);
@@ -79,12 +82,12 @@ final class Calibrator {
         }
 
         SnnNetwork result = withBound(current());
-        long[][] after = counter.deployedTotal(result);
+        long[][] after = counter.deployedTotal(result, summaryBatches);
         double[] scaleAfter = meanScales();
         List<CttCalibration.LayerSummary> summaries = new ArrayList<>();
         for (int l : calibratedLayers) {
             SpikingLayer layer = network.layers().get(l);
-            double neuronSteps = (double) counter.images() * positions(layer) * timesteps;
+            double neuronSteps = (double) counter.images(summaryBatches) * positions(layer) * timesteps;
             double referenceSpikes = 0;
             for (long spikes : referenceTotal[l]) {
                 referenceSpikes += spikes;
@@ -94,7 +97,8 @@ final class Calibrator {
                     meanGap(referenceTotal[l], before[l]) / neuronSteps,
                     meanGap(referenceTotal[l], after[l]) / neuronSteps));
         }
-        return new CttCalibration.Result(result, summaries, counter.images());
+        return new CttCalibration.Result(result, summaries, counter.images(counter.batches()),
+                counter.images(summaryBatches));
     }
 
     /** Applies θ_c ← θ_c − round(η · θ_ref,c · D_c) to every channel of layer {@code l}. */

@@ -57,8 +57,9 @@ final class ChannelCounter implements AutoCloseable {
         return (data.size() + batchSize - 1) / batchSize;
     }
 
-    int images() {
-        return data.size();
+    /** Returns the number of images in the first {@code batchCount} batches. */
+    int images(int batchCount) {
+        return Math.min(data.size(), batchCount * batchSize);
     }
 
     int batchImages(int batch) {
@@ -73,10 +74,10 @@ final class ChannelCounter implements AutoCloseable {
         return referenceSums[batch];
     }
 
-    /** Returns the reference path's spike counts summed over all images, [layer][channel]. */
-    long[][] referenceTotal() {
+    /** Returns the reference path's spike counts summed over the first {@code batchCount} batches, [layer][channel]. */
+    long[][] referenceTotal(int batchCount) {
         long[][] total = emptySums(reference.layers().size());
-        for (int b = 0; b < batches(); b++) {
+        for (int b = 0; b < batchCount; b++) {
             add(total, reference(b));
         }
         return total;
@@ -95,11 +96,14 @@ final class ChannelCounter implements AutoCloseable {
         return full;
     }
 
-    /** Returns the deployed path's spike counts of every layer summed over all images, [layer][channel]. */
-    long[][] deployedTotal(SnnNetwork network) {
+    /**
+     * Returns the deployed path's spike counts of every layer summed over the first {@code batchCount} batches,
+     * [layer][channel].
+     */
+    long[][] deployedTotal(SnnNetwork network, int batchCount) {
         long[][] total = emptySums(network.layers().size());
         int last = network.layers().size() - 1;
-        for (int b = 0; b < batches(); b++) {
+        for (int b = 0; b < batchCount; b++) {
             add(total, deployed(network, b, last));
         }
         return total;

@@ -43,6 +43,8 @@ public final class CttCalibration {
     public static final int DEFAULT_PASSES = 1;
     /** Default batch size B. */
     public static final int DEFAULT_BATCH = 100;
+    /** Default number of images the before/after summary is measured on. */
+    public static final int DEFAULT_SUMMARY_IMAGES = 1000;
 
     /** Order in which layers are calibrated. */
     public enum Schedule {
@@ -71,10 +73,13 @@ public final class CttCalibration {
      * @param includeLinear whether hidden linear layers are calibrated too
      * @param schedule      layer order
      * @param threads       worker threads, at least 1; the result does not depend on it
+     * @param summaryImages images of the before/after summary, at least 1: the first whole batches that cover
+     *                      min(this, all) images. Each summary pass simulates them once more
      * @param progress      called after every batch (may be null)
      */
     public record Options(int passes, int batchSize, double learningRate, double initialScale,
-                          boolean includeLinear, Schedule schedule, int threads, Progress progress) {
+                          boolean includeLinear, Schedule schedule, int threads, int summaryImages,
+                          Progress progress) {
 
         public Options {
             if (passes < 1) {
@@ -97,57 +102,70 @@ public final class CttCalibration {
             if (threads < 1) {
                 throw new IllegalArgumentException("invalid threads " + threads + ": expected at least 1");
             }
+            if (summaryImages < 1) {
+                throw new IllegalArgumentException("invalid summary images " + summaryImages
+                        + ": expected at least 1");
+            }
         }
 
-        /** Returns the defaults: one pass, batch 100, η = 0.1, initial scale 1, linear layers included, one thread. */
+        /**
+         * Returns the defaults: one pass, batch 100, η = 0.1, initial scale 1, linear layers included, layer by
+         * layer, one thread, a summary over 1000 images.
+         */
         public static Options defaults() {
             return new Options(DEFAULT_PASSES, DEFAULT_BATCH, DEFAULT_LEARNING_RATE, 1.0, true,
-                    Schedule.LAYER_BY_LAYER, 1, null);
+                    Schedule.LAYER_BY_LAYER, 1, DEFAULT_SUMMARY_IMAGES, null);
         }
 
         public Options withPasses(int newPasses) {
             return new Options(newPasses, batchSize, learningRate, initialScale, includeLinear, schedule, threads,
-                    progress);
+                    summaryImages, progress);
         }
 
         public Options withBatchSize(int newBatchSize) {
             return new Options(passes, newBatchSize, learningRate, initialScale, includeLinear, schedule, threads,
-                    progress);
+                    summaryImages, progress);
         }
 
         public Options withLearningRate(double newLearningRate) {
             return new Options(passes, batchSize, newLearningRate, initialScale, includeLinear, schedule, threads,
-                    progress);
+                    summaryImages, progress);
         }
 
         public Options withInitialScale(double newInitialScale) {
             return new Options(passes, batchSize, learningRate, newInitialScale, includeLinear, schedule, threads,
-                    progress);
+                    summaryImages, progress);
         }
 
         public Options withIncludeLinear(boolean newIncludeLinear) {
             return new Options(passes, batchSize, learningRate, initialScale, newIncludeLinear, schedule, threads,
-                    progress);
+                    summaryImages, progress);
         }
 
         public Options withSchedule(Schedule newSchedule) {
             return new Options(passes, batchSize, learningRate, initialScale, includeLinear, newSchedule, threads,
-                    progress);
+                    summaryImages, progress);
         }
 
         public Options withThreads(int newThreads) {
             return new Options(passes, batchSize, learningRate, initialScale, includeLinear, schedule, newThreads,
-                    progress);
+                    summaryImages, progress);
+        }
+
+        public Options withSummaryImages(int newSummaryImages) {
+            return new Options(passes, batchSize, learningRate, initialScale, includeLinear, schedule, threads,
+                    newSummaryImages, progress);
         }
 
         public Options withProgress(Progress newProgress) {
             return new Options(passes, batchSize, learningRate, initialScale, includeLinear, schedule, threads,
-                    newProgress);
+                    summaryImages, newProgress);
         }
     }
 
     /**
-     * Calibration outcome of one calibrated layer, measured over all calibration images with fixed thresholds.
+     * Calibration outcome of one calibrated layer, measured with fixed thresholds on the first
+     * {@link Options#summaryImages()} calibration images.
      *
      * <p>Rates are spikes per neuron and time step. The gap is the mean over channels of |rate_ref,c − rate_IF,c|,
      * the quantity CTT drives towards zero.
@@ -169,11 +187,12 @@ public final class CttCalibration {
     /**
      * The calibrated network and a summary of each calibrated layer, in network order.
      *
-     * @param network the network with IF_CTT layers and calibrated thresholds
-     * @param layers  one summary per calibrated layer
-     * @param images  calibration images used
+     * @param network       the network with IF_CTT layers and calibrated thresholds
+     * @param layers        one summary per calibrated layer
+     * @param images        calibration images used
+     * @param summaryImages images the summary was measured on
      */
-    public record Result(SnnNetwork network, List<LayerSummary> layers, int images) {
+    public record Result(SnnNetwork network, List<LayerSummary> layers, int images, int summaryImages) {
 
         public Result {
             layers = List.copyOf(layers);
