@@ -79,6 +79,18 @@ class CttCalibrationTest {
     }
 
     @Test
+    void summaryCoversRequestedImages() {
+        // Two copies of the image: the summary of one whole batch sees the same gaps as the summary of both.
+        Dataset twoImages = new Dataset(new byte[] {PIXEL, PIXEL}, new int[] {0, 0}, new int[] {1, 1, 1});
+        CttCalibration.Result result = calibrate(oneConv(WEIGHTS, BIASES), twoImages,
+                options(0.1, 1).withSummaryImages(1));
+
+        assertEquals(2, result.images());
+        assertEquals(1, result.summaryImages());
+        assertEquals(2.0 / 3 / 4, result.layers().get(0).rateGapBefore(), 1e-12);
+    }
+
+    @Test
     void channelsCalibrateIndependently() {
         int[] together = calibrate(oneConv(WEIGHTS, BIASES), oneImage(), options(0.1, 3))
                 .network().layers().get(0).threshold();
@@ -190,6 +202,7 @@ class CttCalibrationTest {
         assertThrows(IllegalArgumentException.class, () -> defaults.withLearningRate(Double.NaN));
         assertThrows(IllegalArgumentException.class, () -> defaults.withInitialScale(-1.0));
         assertThrows(IllegalArgumentException.class, () -> defaults.withThreads(0));
+        assertThrows(IllegalArgumentException.class, () -> defaults.withSummaryImages(0));
     }
 
     private static CttCalibration.Result calibrate(SnnNetwork network, Dataset data, CttCalibration.Options options) {
