@@ -51,9 +51,9 @@ final class CalibrateCommand {
         Dataset data = ModelInput.dataset(args, model, modelName);
         SnnNetwork network = Converter.convert(model.ann(), conversion).network();
 
-        err.println("ratesim: calibrating " + modelName + " on " + data.size() + " images, T = "
-                + network.timesteps() + ", " + options.passes() + " passes, batch " + options.batchSize()
-                + ", learning rate " + options.learningRate() + ", " + options.threads() + " threads");
+        err.println("ratesim: calibrating " + modelName + " on " + data.size() + " images: T = "
+                + network.timesteps() + ", passes " + options.passes() + ", batch " + options.batchSize()
+                + ", learning rate " + options.learningRate() + ", threads " + options.threads());
         CttCalibration.Result result = CttCalibration.calibrate(network, data, Kernels.get(),
                 options.withProgress(progress(err)));
 

@@ -9,7 +9,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.ratesim.model.Dataset;
 import org.ratesim.sim.ImageResult;
-import org.ratesim.sim.IntegerReference;
 import org.ratesim.sim.LayerType;
 import org.ratesim.sim.NeuronRule;
 import org.ratesim.sim.ResetMode;
@@ -20,7 +19,7 @@ import org.ratesim.sim.SpikingLayer;
 
 /**
  * Spike counts per layer and output channel, summed over one batch of calibration images, for the reference (ASG)
- * path and the deployed (IF) path of CTT.
+ * path and the deployed (IF) path of CTT. Both paths run on the event-driven {@link Simulator}.
  *
  * <p>Batches are consecutive images in dataset order; batch b contains images b·B .. min(N, (b + 1)·B) − 1. A batch is
  * split into one contiguous chunk per thread, and the chunks' integer sums are added, so every sum is the same
@@ -35,7 +34,7 @@ final class ChannelCounter implements AutoCloseable {
     private final int batchSize;
     private final int threads;
     private final ExecutorService pool;
-    private final IntegerReference integerReference;
+    private final Simulator asgSimulator;
     private final long[][][] referenceSums;
 
     ChannelCounter(SnnNetwork reference, Dataset data, SpikeKernels kernels, int batchSize, int threads) {
@@ -44,7 +43,7 @@ final class ChannelCounter implements AutoCloseable {
         this.kernels = kernels;
         this.batchSize = batchSize;
         this.threads = threads;
-        this.integerReference = new IntegerReference(reference);
+        this.asgSimulator = new Simulator(asgNetwork(reference), kernels);
         this.referenceSums = new long[batches()][][];
         this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, runnable -> {
             Thread thread = new Thread(runnable, "ratesim-ctt");
@@ -69,7 +68,7 @@ final class ChannelCounter implements AutoCloseable {
     /** Returns the reference path's spike counts of batch {@code batch}, [layer][channel]; callers must not modify it. */
     long[][] reference(int batch) {
         if (referenceSums[batch] == null) {
-            referenceSums[batch] = sumBatch(batch, (first, end) -> referenceChunk(first, end));
+            referenceSums[batch] = sumBatch(batch, (first, end) -> simulateChunk(asgSimulator, first, end));
         }
         return referenceSums[batch];
     }
@@ -90,7 +89,7 @@ final class ChannelCounter implements AutoCloseable {
     long[][] deployed(SnnNetwork network, int batch, int lastLayer) {
         SnnNetwork prefix = prefix(network, lastLayer);
         Simulator simulator = new Simulator(prefix, kernels);
-        long[][] sums = sumBatch(batch, (first, end) -> deployedChunk(simulator, first, end));
+        long[][] sums = sumBatch(batch, (first, end) -> simulateChunk(simulator, first, end));
         long[][] full = emptySums(network.layers().size());
         System.arraycopy(sums, 0, full, 0, sums.length);
         return full;
@@ -179,20 +178,21 @@ final class ChannelCounter implements AutoCloseable {
         return total;
     }
 
-    private long[][] referenceChunk(int first, int end) {
-        List<SpikingLayer> layers = reference.layers();
-        long[][] sums = emptySums(layers.size());
-        int pixels = data.pixelsPerImage();
-        for (int image = first; image < end; image++) {
-            IntegerReference.Result result = integerReference.evaluate(data.images(), image * pixels);
-            for (int l = 0; l < layers.size(); l++) {
-                addChannels(sums[l], result.layerCounts()[l]);
-            }
+    /**
+     * Returns {@code network} with every spiking layer ASG. The event-driven ASG simulation gives exactly the counts
+     * of {@link org.ratesim.sim.IntegerReference} (the quantized ANN) and runs several times faster than it.
+     */
+    static SnnNetwork asgNetwork(SnnNetwork network) {
+        List<SpikingLayer> layers = new ArrayList<>();
+        for (SpikingLayer layer : network.layers()) {
+            layers.add(layer.type() == LayerType.MAX_POOL2D ? layer
+                    : layer.withNeuron(NeuronRule.ASG, layer.reset(), layer.threshold()));
         }
-        return sums;
+        return new SnnNetwork(network.timesteps(), network.encoder(), layers, network.readout(),
+                network.overflowBound());
     }
 
-    private long[][] deployedChunk(Simulator simulator, int first, int end) {
+    private long[][] simulateChunk(Simulator simulator, int first, int end) {
         int layers = simulator.network().layers().size();
         long[][] sums = emptySums(layers);
         Simulator.Workspace workspace = simulator.newWorkspace(true);

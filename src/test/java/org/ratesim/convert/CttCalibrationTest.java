@@ -162,6 +162,40 @@ class CttCalibrationTest {
     }
 
     @Test
+    void referenceCountsMatchIntegerReference() {
+        SplittableRandom random = new SplittableRandom(19);
+        for (int trial = 0; trial < 20; trial++) {
+            RandomModels.Generated generated = RandomModels.generate(random, 1 + random.nextInt(8), true);
+            SnnNetwork network = Converter.convert(generated.model(),
+                    ConversionOptions.defaults().withNeuron(NeuronRule.IF)).network();
+            int images = 9;
+            byte[] pixels = RandomModels.images(random, images, generated.imageBytes());
+            Dataset data = new Dataset(pixels, new int[images], network.encoder().shape());
+
+            long[][] expected = new long[network.layers().size()][];
+            for (int l = 0; l < expected.length; l++) {
+                expected[l] = new long[network.layers().get(l).outputChannels()];
+            }
+            IntegerReference reference = new IntegerReference(network);
+            for (int image = 0; image < images; image++) {
+                int[][] counts = reference.evaluate(pixels, image * generated.imageBytes()).layerCounts();
+                for (int l = 0; l < expected.length; l++) {
+                    for (int i = 0; i < counts[l].length; i++) {
+                        expected[l][i % expected[l].length] += counts[l][i];
+                    }
+                }
+            }
+
+            try (ChannelCounter counter = new ChannelCounter(network, data, Kernels.scalar(), images, 2)) {
+                long[][] actual = counter.reference(0);
+                for (int l = 0; l < expected.length; l++) {
+                    assertArrayEquals(expected[l], actual[l], "trial " + trial + ", layer " + l);
+                }
+            }
+        }
+    }
+
+    @Test
     void layerByLayerMatchesAllLayersForOneLayer() {
         CttCalibration.Options options = options(0.3, 4);
         int[] layered = calibrate(oneConv(WEIGHTS, BIASES), oneImage(),
