@@ -31,8 +31,8 @@ class CttAccuracyTest {
     private static final Path IMAGES = Path.of("testdata/t10k-images-idx3-ubyte.gz");
     private static final Path LABELS = Path.of("testdata/t10k-labels-idx1-ubyte.gz");
     private static final int CALIBRATION_START = 5000;
-    private static final int CALIBRATION_IMAGES = 2000;
-    private static final int EVALUATION_IMAGES = 2000;
+    private static final int CALIBRATION_IMAGES = 1000;
+    private static final int EVALUATION_IMAGES = 1000;
 
     @Test
     void calibratedIfBeatsPlainIf() throws IOException {
@@ -47,7 +47,8 @@ class CttAccuracyTest {
         SnnNetwork plain = Converter.convert(model.ann(),
                 ConversionOptions.defaults().withNeuron(NeuronRule.IF)).network();
         CttCalibration.Result calibrated = CttCalibration.calibrate(plain, calibration, Kernels.get(),
-                CttCalibration.Options.defaults().withThreads(threads));
+                CttCalibration.Options.defaults().withBatchSize(50).withLearningRate(0.5).withSummaryImages(200)
+                        .withThreads(threads));
 
         Evaluator.Options options = new Evaluator.Options(threads, false, null);
         double plainAccuracy = Evaluator.evaluate(null, plain, evaluation, Kernels.get(), options).snnAccuracy();

@@ -80,7 +80,7 @@ class CttCalibrationTest {
 
     @Test
     void summaryCoversRequestedImages() {
-        // Two copies of the image: the summary of one whole batch sees the same gaps as the summary of both.
+        // Two copies of the image: the summary of one whole batch measures the same gaps as the summary of both.
         Dataset twoImages = new Dataset(new byte[] {PIXEL, PIXEL}, new int[] {0, 0}, new int[] {1, 1, 1});
         CttCalibration.Result result = calibrate(oneConv(WEIGHTS, BIASES), twoImages,
                 options(0.1, 1).withSummaryImages(1));
@@ -196,7 +196,7 @@ class CttCalibrationTest {
     }
 
     @Test
-    void layerByLayerMatchesAllLayersForOneLayer() {
+    void schedulesAgreeOnOneLayer() {
         CttCalibration.Options options = options(0.3, 4);
         int[] layered = calibrate(oneConv(WEIGHTS, BIASES), oneImage(),
                 options.withSchedule(CttCalibration.Schedule.LAYER_BY_LAYER)).network().layers().get(0).threshold();
