@@ -3,12 +3,14 @@ package org.ratesim.sim;
 import java.util.List;
 
 /**
- * The integer quantized ANN that an ASG network must reproduce exactly, computed output by output without events.
+ * The integer quantized ANN that an ASG network must reproduce exactly, computed layer by layer from spike counts
+ * without events or time steps.
  *
  * <p>With the network's own integer weights, each hidden layer gives n_out = clamp(floor((Σ w·n_in + T·b) / θ),
- * 0, T) from the previous layer's counts (long arithmetic, floor towards −∞). A max pool gives the largest count of
- * its window (padding ignored), and the readout gives V = Σ w·n + T·b. The loops are written independently of
- * {@link Simulator}, so the two check each other.
+ * 0, T) from the previous layer's counts (long arithmetic, floor towards −∞). The sums scatter each nonzero count
+ * to the outputs it reaches. A max pool gives the largest count of its window (padding ignored), and the readout
+ * gives V = Σ w·n + T·b. The loops are written independently of {@link Simulator} and its kernels, so the two
+ * check each other.
  */
 public final class IntegerReference {
 
@@ -92,20 +94,34 @@ public final class IntegerReference {
         return windowPotentials(layer, counts, timesteps);
     }
 
+    /** Scatters each nonzero input count through its row of the [inputs, outputs] weight matrix. */
     private static long[] linearPotentials(SpikingLayer layer, int[] counts, int timesteps) {
         int outputs = layer.outputChannels();
+        short[] weights = layer.weights();
         long[] potential = new long[outputs];
-        for (int o = 0; o < outputs; o++) {
-            long sum = 0;
-            for (int i = 0; i < counts.length; i++) {
-                sum += (long) layer.weights()[i * outputs + o] * counts[i];
+        for (int i = 0; i < counts.length; i++) {
+            long n = counts[i];
+            if (n == 0) {
+                continue;
             }
-            potential[o] = sum + bias(layer, o) * timesteps;
+            int rowBase = i * outputs;
+            for (int o = 0; o < outputs; o++) {
+                potential[o] += n * weights[rowBase + o];
+            }
+        }
+        for (int o = 0; o < outputs; o++) {
+            potential[o] += bias(layer, o) * timesteps;
         }
         return potential;
     }
 
-    /** Returns the potentials of a conv2d or avg-pool layer, looping over outputs and kernel taps. */
+    /**
+     * Returns the potentials of a conv2d or avg-pool layer. Each nonzero input count is scattered to every output
+     * whose window holds it: output row oh reads input row oh·stride − padTop + kh·dilation, so input row ih reaches
+     * oh = (ih + padTop − kh·dilation) / stride when that division is exact and in range, and likewise for columns.
+     * A zero count adds nothing, so skipping it changes no sum. With n ≤ T and |w| ≤ 2^15 the long sums cannot wrap
+     * unless an output reads more than 2^63 / (T·2^15) inputs.
+     */
     private static long[] windowPotentials(SpikingLayer layer, int[] counts, int timesteps) {
         int[] in = layer.inputShape();
         int[] out = layer.outputShape();
@@ -114,39 +130,51 @@ public final class IntegerReference {
         int outChannels = out[0];
         int kernelHeight = layer.kernel()[0];
         int kernelWidth = layer.kernel()[1];
+        int[] stride = layer.stride();
+        int[] padding = layer.padding();
+        int[] dilation = layer.dilation();
         boolean pool = layer.type() == LayerType.AVG_POOL2D;
-        int groups = layer.groups();
-        int inPerGroup = pool ? 1 : inChannels / groups;
-        int outPerGroup = pool ? 1 : outChannels / groups;
+        int groups = pool ? inChannels : layer.groups();
+        int inPerGroup = inChannels / groups;
+        int outPerGroup = outChannels / groups;
+        short[] weights = layer.weights();
+        long poolWeight = pool ? layer.weightValue() : 0;
 
-        for (int oh = 0; oh < out[1]; oh++) {
-            for (int ow = 0; ow < out[2]; ow++) {
-                for (int co = 0; co < outChannels; co++) {
-                    int group = co / outPerGroup;
-                    long sum = 0;
+        for (int ih = 0; ih < in[1]; ih++) {
+            for (int iw = 0; iw < in[2]; iw++) {
+                for (int ci = 0; ci < inChannels; ci++) {
+                    long n = counts[(ih * in[2] + iw) * inChannels + ci];
+                    if (n == 0) {
+                        continue;
+                    }
+                    int firstOut = (ci / inPerGroup) * outPerGroup;
                     for (int kh = 0; kh < kernelHeight; kh++) {
-                        int ih = oh * layer.stride()[0] - layer.padding()[0] + kh * layer.dilation()[0];
-                        if (ih < 0 || ih >= in[1]) {
+                        int rows = ih + padding[0] - kh * dilation[0];
+                        if (rows < 0 || rows % stride[0] != 0 || rows / stride[0] >= out[1]) {
                             continue;
                         }
+                        int oh = rows / stride[0];
                         for (int kw = 0; kw < kernelWidth; kw++) {
-                            int iw = ow * layer.stride()[1] - layer.padding()[2] + kw * layer.dilation()[1];
-                            if (iw < 0 || iw >= in[2]) {
+                            int cols = iw + padding[2] - kw * dilation[1];
+                            if (cols < 0 || cols % stride[1] != 0 || cols / stride[1] >= out[2]) {
                                 continue;
                             }
-                            for (int local = 0; local < inPerGroup; local++) {
-                                int ci = group * inPerGroup + local;
-                                int n = counts[(ih * in[2] + iw) * inChannels + ci];
-                                long weight = pool ? layer.weightValue()
-                                        : layer.weights()[((ci * kernelHeight + kh) * kernelWidth + kw) * outPerGroup
-                                        + co % outPerGroup];
-                                sum += weight * n;
+                            int target = (oh * out[2] + cols / stride[1]) * outChannels + firstOut;
+                            if (pool) {
+                                potential[target] += n * poolWeight;
+                                continue;
+                            }
+                            int weightBase = ((ci * kernelHeight + kh) * kernelWidth + kw) * outPerGroup;
+                            for (int j = 0; j < outPerGroup; j++) {
+                                potential[target + j] += n * weights[weightBase + j];
                             }
                         }
                     }
-                    potential[(oh * out[2] + ow) * outChannels + co] = sum + bias(layer, co) * timesteps;
                 }
             }
+        }
+        for (int i = 0; i < potential.length; i++) {
+            potential[i] += bias(layer, i % outChannels) * timesteps;
         }
         return potential;
     }
