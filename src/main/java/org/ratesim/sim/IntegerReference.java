@@ -1,6 +1,8 @@
 package org.ratesim.sim;
 
+import java.util.Arrays;
 import java.util.List;
+import org.ratesim.tensor.Ops;
 
 /**
  * The integer quantized ANN that an ASG network must reproduce exactly, computed layer by layer from spike counts
@@ -16,6 +18,8 @@ public final class IntegerReference {
 
     private final SnnNetwork network;
     private final int[][] countTables;
+    /** Per hidden layer, then the readout: whether no partial sum Σ w·n can leave the int range. */
+    private final boolean[] intSums;
 
     /**
      * Counts and readout of one image.
@@ -31,6 +35,48 @@ public final class IntegerReference {
     public IntegerReference(SnnNetwork network) {
         this.network = network;
         this.countTables = InputEncoding.countTables(network.encoder(), network.timesteps());
+        int maxCount = network.timesteps();
+        for (int[] table : countTables) {
+            for (int count : table) {
+                maxCount = Math.max(maxCount, count);
+            }
+        }
+        List<SpikingLayer> layers = network.layers();
+        this.intSums = new boolean[layers.size() + 1];
+        for (int l = 0; l <= layers.size(); l++) {
+            SpikingLayer layer = l < layers.size() ? layers.get(l) : network.readout();
+            intSums[l] = layer.type() != LayerType.MAX_POOL2D && maxAbsoluteSum(layer, maxCount) < Integer.MAX_VALUE;
+        }
+    }
+
+    /**
+     * Returns an upper bound of |Σ w·n| over any partial sum of one output, given counts 0 ≤ n ≤ maxCount. The bound
+     * is computed here from the weights, not taken from the converter, so the reference stays exact for any network.
+     * It is a double: sums of integers below 2^53 are exact, and larger values are far above the int range anyway.
+     */
+    private static double maxAbsoluteSum(SpikingLayer layer, int maxCount) {
+        int outChannels = layer.outputChannels();
+        double[] absolute = new double[outChannels];
+        if (layer.type() == LayerType.AVG_POOL2D) {
+            Arrays.fill(absolute, (double) layer.kernel()[0] * layer.kernel()[1] * Math.abs(layer.weightValue()));
+        } else {
+            short[] weights = layer.weights();
+            // Linear weights are [inputs, outputs]; conv2d weights are [Cin, KH, KW, Cout/groups].
+            int perGroupOut = layer.type() == LayerType.LINEAR ? outChannels : outChannels / layer.groups();
+            int taps = layer.type() == LayerType.LINEAR ? 1 : layer.kernel()[0] * layer.kernel()[1];
+            int perGroupIn = layer.type() == LayerType.LINEAR ? Integer.MAX_VALUE
+                    : layer.inputShape()[0] / layer.groups();
+            for (int i = 0; i < weights.length; i++) {
+                int inChannel = i / perGroupOut / taps;
+                int output = inChannel / perGroupIn * perGroupOut + i % perGroupOut;
+                absolute[output] += Math.abs(weights[i]);
+            }
+        }
+        double largest = 0;
+        for (double sum : absolute) {
+            largest = Math.max(largest, sum);
+        }
+        return largest * maxCount;
     }
 
     /** Evaluates the image that starts at {@code images[offset]} (C × H × W bytes, channels first). */
@@ -46,7 +92,7 @@ public final class IntegerReference {
             if (layer.type() == LayerType.MAX_POOL2D) {
                 maxPool(layer, counts, next);
             } else {
-                long[] potential = potentials(layer, counts, timesteps);
+                long[] potential = potentials(layer, counts, timesteps, intSums[l]);
                 for (int i = 0; i < next.length; i++) {
                     long threshold = layer.threshold()[i % layer.outputChannels()];
                     long n = Math.floorDiv(potential[i], threshold);
@@ -56,7 +102,7 @@ public final class IntegerReference {
             layerCounts[l] = next;
             counts = next;
         }
-        long[] readout = potentials(network.readout(), counts, timesteps);
+        long[] readout = potentials(network.readout(), counts, timesteps, intSums[layers.size()]);
         int best = 0;
         for (int i = 1; i < readout.length; i++) {
             if (readout[i] > readout[best]) {
@@ -86,46 +132,65 @@ public final class IntegerReference {
         return counts;
     }
 
-    /** Returns Σ w·n + T·b of every output neuron. */
-    private static long[] potentials(SpikingLayer layer, int[] counts, int timesteps) {
+    /**
+     * Returns Σ w·n + T·b of every output neuron. With {@code intSums} the weighted sums run in int, which is
+     * faster and exact when {@link #maxAbsoluteSum} is below 2^31; otherwise they run in long.
+     */
+    private static long[] potentials(SpikingLayer layer, int[] counts, int timesteps, boolean intSums) {
+        int outputs = layer.outputNeurons();
+        int[] ints = intSums ? new int[outputs] : null;
+        long[] longs = intSums ? null : new long[outputs];
         if (layer.type() == LayerType.LINEAR) {
-            return linearPotentials(layer, counts, timesteps);
+            linearSums(layer, counts, ints, longs);
+        } else {
+            windowSums(layer, counts, ints, longs);
         }
-        return windowPotentials(layer, counts, timesteps);
-    }
-
-    /** Scatters each nonzero input count through its row of the [inputs, outputs] weight matrix. */
-    private static long[] linearPotentials(SpikingLayer layer, int[] counts, int timesteps) {
-        int outputs = layer.outputChannels();
-        short[] weights = layer.weights();
-        long[] potential = new long[outputs];
-        for (int i = 0; i < counts.length; i++) {
-            long n = counts[i];
-            if (n == 0) {
-                continue;
-            }
-            int rowBase = i * outputs;
-            for (int o = 0; o < outputs; o++) {
-                potential[o] += n * weights[rowBase + o];
-            }
-        }
-        for (int o = 0; o < outputs; o++) {
-            potential[o] += bias(layer, o) * timesteps;
+        long[] potential = intSums ? new long[outputs] : longs;
+        for (int i = 0; i < outputs; i++) {
+            long sum = intSums ? ints[i] : longs[i];
+            potential[i] = sum + bias(layer, i % layer.outputChannels()) * timesteps;
         }
         return potential;
     }
 
+    /** Scatters each nonzero input count through its row of the [inputs, outputs] weight matrix. */
+    private static void linearSums(SpikingLayer layer, int[] counts, int[] ints, long[] longs) {
+        int outputs = layer.outputChannels();
+        short[] weights = layer.weights();
+        for (int i = 0; i < counts.length; i++) {
+            int n = counts[i];
+            if (n != 0) {
+                addRow(weights, i * outputs, n, ints, longs, 0, outputs);
+            }
+        }
+    }
+
+    /** Adds n·weights[weightBase + j] to the sums at target + j for j in [0, length), in int or in long. */
+    private static void addRow(short[] weights, int weightBase, int n, int[] ints, long[] longs, int target,
+                               int length) {
+        if (ints != null) {
+            for (int j = 0; j < length; j++) {
+                ints[target + j] += n * weights[weightBase + j];
+            }
+        } else {
+            for (int j = 0; j < length; j++) {
+                longs[target + j] += (long) n * weights[weightBase + j];
+            }
+        }
+    }
+
     /**
-     * Returns the potentials of a conv2d or avg-pool layer. Each nonzero input count is scattered to every output
-     * whose window holds it: output row oh reads input row oh·stride − padTop + kh·dilation, so input row ih reaches
-     * oh = (ih + padTop − kh·dilation) / stride when that division is exact and in range, and likewise for columns.
-     * A zero count adds nothing, so skipping it changes no sum. With n ≤ T and |w| ≤ 2^15 the long sums cannot wrap
-     * unless an output reads more than 2^63 / (T·2^15) inputs.
+     * Adds the weighted sums of a conv2d or avg-pool layer to {@code ints} or {@code longs}. Each nonzero input
+     * count is scattered to every output whose window holds it: output row oh reads input row
+     * oh·stride − padTop + kh·dilation, so input row ih reaches oh = (ih + padTop − kh·dilation) / stride when that
+     * division is exact and in range, and likewise for columns. A zero count adds nothing, so skipping it changes no
+     * sum. With n ≤ T and |w| ≤ 2^15 the long sums cannot wrap unless an output reads more than 2^63 / (T·2^15)
+     * inputs.
      */
-    private static long[] windowPotentials(SpikingLayer layer, int[] counts, int timesteps) {
+    private static void windowSums(SpikingLayer layer, int[] counts, int[] ints, long[] longs) {
+        short[] weights = layer.weights();
         int[] in = layer.inputShape();
         int[] out = layer.outputShape();
-        long[] potential = new long[layer.outputNeurons()];
         int inChannels = in[0];
         int outChannels = out[0];
         int kernelHeight = layer.kernel()[0];
@@ -137,46 +202,39 @@ public final class IntegerReference {
         int groups = pool ? inChannels : layer.groups();
         int inPerGroup = inChannels / groups;
         int outPerGroup = outChannels / groups;
-        short[] weights = layer.weights();
-        long poolWeight = pool ? layer.weightValue() : 0;
+        int poolWeight = layer.weightValue();
 
+        int[][] rowPairs = Ops.reachedOutputs(in[1], out[1], kernelHeight, stride[0], padding[0], dilation[0]);
+        int[][] colPairs = Ops.reachedOutputs(in[2], out[2], kernelWidth, stride[1], padding[2], dilation[1]);
         for (int ih = 0; ih < in[1]; ih++) {
+            int[] rows = rowPairs[ih];
             for (int iw = 0; iw < in[2]; iw++) {
+                int[] cols = colPairs[iw];
                 for (int ci = 0; ci < inChannels; ci++) {
-                    long n = counts[(ih * in[2] + iw) * inChannels + ci];
+                    int n = counts[(ih * in[2] + iw) * inChannels + ci];
                     if (n == 0) {
                         continue;
                     }
                     int firstOut = (ci / inPerGroup) * outPerGroup;
-                    for (int kh = 0; kh < kernelHeight; kh++) {
-                        int rows = ih + padding[0] - kh * dilation[0];
-                        if (rows < 0 || rows % stride[0] != 0 || rows / stride[0] >= out[1]) {
-                            continue;
-                        }
-                        int oh = rows / stride[0];
-                        for (int kw = 0; kw < kernelWidth; kw++) {
-                            int cols = iw + padding[2] - kw * dilation[1];
-                            if (cols < 0 || cols % stride[1] != 0 || cols / stride[1] >= out[2]) {
-                                continue;
-                            }
-                            int target = (oh * out[2] + cols / stride[1]) * outChannels + firstOut;
+                    for (int r = 0; r < rows.length; r += 2) {
+                        int rowBase = rows[r + 1] * out[2];
+                        int tapRow = (ci * kernelHeight + rows[r]) * kernelWidth;
+                        for (int c = 0; c < cols.length; c += 2) {
+                            int target = (rowBase + cols[c + 1]) * outChannels + firstOut;
                             if (pool) {
-                                potential[target] += n * poolWeight;
+                                if (ints != null) {
+                                    ints[target] += n * poolWeight;
+                                } else {
+                                    longs[target] += (long) n * poolWeight;
+                                }
                                 continue;
                             }
-                            int weightBase = ((ci * kernelHeight + kh) * kernelWidth + kw) * outPerGroup;
-                            for (int j = 0; j < outPerGroup; j++) {
-                                potential[target + j] += n * weights[weightBase + j];
-                            }
+                            addRow(weights, (tapRow + cols[c]) * outPerGroup, n, ints, longs, target, outPerGroup);
                         }
                     }
                 }
             }
         }
-        for (int i = 0; i < potential.length; i++) {
-            potential[i] += bias(layer, i % outChannels) * timesteps;
-        }
-        return potential;
     }
 
     private static long bias(SpikingLayer layer, int channel) {

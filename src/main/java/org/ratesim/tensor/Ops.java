@@ -157,30 +157,24 @@ public final class Ops {
         float[] x = input.floats();
         float[] sums = new float[outHeight * outWidth * outChannels];
 
+        int[][] rowPairs = reachedOutputs(height, outHeight, kernelHeight, stride[0], padding[0], dilation[0]);
+        int[][] colPairs = reachedOutputs(width, outWidth, kernelWidth, stride[1], padding[2], dilation[1]);
         for (int ci = 0; ci < inChannels; ci++) {
             int firstOut = (ci / groupInChannels) * groupOutChannels;
-            int channelTaps = ci * kernelHeight;
             for (int ih = 0; ih < height; ih++) {
+                int[] rows = rowPairs[ih];
                 for (int iw = 0; iw < width; iw++) {
                     float value = x[(ci * height + ih) * width + iw];
                     if (value == 0.0f) {
                         continue;
                     }
-                    for (int kh = 0; kh < kernelHeight; kh++) {
-                        // Output row oh reads input row oh·sh − top + kh·dh, so this input reaches oh = rows / sh.
-                        int rows = ih + padding[0] - kh * dilation[0];
-                        if (rows < 0 || rows % stride[0] != 0 || rows / stride[0] >= outHeight) {
-                            continue;
-                        }
-                        int rowBase = rows / stride[0] * outWidth;
-                        int tapRow = (channelTaps + kh) * kernelWidth;
-                        for (int kw = 0; kw < kernelWidth; kw++) {
-                            int cols = iw + padding[2] - kw * dilation[1];
-                            if (cols < 0 || cols % stride[1] != 0 || cols / stride[1] >= outWidth) {
-                                continue;
-                            }
-                            int sumBase = (rowBase + cols / stride[1]) * outChannels + firstOut;
-                            int weightBase = (tapRow + kw) * groupOutChannels;
+                    int[] cols = colPairs[iw];
+                    for (int r = 0; r < rows.length; r += 2) {
+                        int rowBase = rows[r + 1] * outWidth;
+                        int tapRow = (ci * kernelHeight + rows[r]) * kernelWidth;
+                        for (int c = 0; c < cols.length; c += 2) {
+                            int sumBase = (rowBase + cols[c + 1]) * outChannels + firstOut;
+                            int weightBase = (tapRow + cols[c]) * groupOutChannels;
                             for (int j = 0; j < groupOutChannels; j++) {
                                 sums[sumBase + j] += value * tapMajorWeights[weightBase + j];
                             }
@@ -200,6 +194,28 @@ public final class Ops {
             }
         }
         return Tensor.of(result, outShape);
+    }
+
+    /**
+     * Returns, for each input index i along one axis, the (kernel tap, output index) pairs that read it, flattened as
+     * {@code [k0, o0, k1, o1, ...]}: output o reads input o·stride − padBefore + k·dilation. Scatter loops use it to
+     * avoid a division per tap.
+     */
+    public static int[][] reachedOutputs(int in, int out, int kernel, int stride, int padBefore, int dilation) {
+        int[][] pairs = new int[in][];
+        int[] buffer = new int[2 * kernel];
+        for (int i = 0; i < in; i++) {
+            int length = 0;
+            for (int k = 0; k < kernel; k++) {
+                int numerator = i + padBefore - k * dilation;
+                if (numerator >= 0 && numerator % stride == 0 && numerator / stride < out) {
+                    buffer[length++] = k;
+                    buffer[length++] = numerator / stride;
+                }
+            }
+            pairs[i] = Arrays.copyOf(buffer, length);
+        }
+        return pairs;
     }
 
     /**
