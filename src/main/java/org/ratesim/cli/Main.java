@@ -84,6 +84,8 @@ public final class Main {
                 return InfoCommand.run(rest, out);
             case "convert":
                 return ConvertCommand.run(rest, out, err);
+            case "bench":
+                return BenchCommand.run(rest, out, err);
             default:
                 if (first.startsWith("-")) {
                     // Options before the model file belong to the implied run command.
