@@ -30,6 +30,7 @@ final class Help {
             "                    for any N except images per second",
             "  --json            print one JSON document instead of a table",
             "  --no-check        skip the integer quantized ANN and the exactness check (faster)",
+            "  --predictions F   write the SNN's predicted class of each image to file F, one per line",
             "",
             "Conversion options (run and convert):",
             "  --neuron RULE     hidden neuron rule: asg (exact, default), if (plain integrate-and-fire), or",

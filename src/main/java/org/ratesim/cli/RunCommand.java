@@ -21,7 +21,7 @@ import org.ratesim.sim.SnnNetwork;
 final class RunCommand {
 
     static final Set<String> VALUE_FLAGS = Set.of("--images", "--labels", "--limit", "--threads", "--neuron",
-            "--reset", "--epsilon");
+            "--reset", "--epsilon", "--predictions");
     static final Set<String> SWITCHES = Set.of("--json", "--no-check");
 
     private RunCommand() {
@@ -34,6 +34,9 @@ final class RunCommand {
         }
         int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
         boolean check = !args.has("--no-check");
+        if (args.has("--predictions") && args.positionals().size() != 1) {
+            throw new UsageException("--predictions needs exactly one MODEL, got " + args.positionals().size());
+        }
         // Validate every option before the first long run starts.
         ModelInput.conversionOptions(args);
 
@@ -49,6 +52,9 @@ final class RunCommand {
             Evaluator.Options options = new Evaluator.Options(threads, check, progress(err, modelName, data.size()));
             EvaluationReport report = Evaluator.evaluate(model.ann(), network, data, Kernels.get(), options);
             documents.add(ReportFormat.toJson(modelName, report, network, macs));
+            if (args.has("--predictions")) {
+                PredictionsFile.write(java.nio.file.Path.of(args.string("--predictions", "")), network, data);
+            }
         }
 
         if (args.has("--json")) {
