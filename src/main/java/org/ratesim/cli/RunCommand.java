@@ -26,7 +26,7 @@ final class RunCommand {
 
     static final Set<String> VALUE_FLAGS = Set.of("--images", "--labels", "--limit", "--threads", "--neuron",
             "--reset", "--epsilon", "--method", "--timesteps", "--calibration-images", "--calibration-labels",
-            "--calibration-limit");
+            "--calibration-limit", "--predictions");
     static final Set<String> SWITCHES = Set.of("--json", "--no-check", "--check-overflow");
 
     private RunCommand() {
@@ -40,6 +40,9 @@ final class RunCommand {
         int threads = args.integer("--threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
         boolean check = !args.has("--no-check");
         SpikeKernels kernels = args.has("--check-overflow") ? new CheckedSpikeKernels(Kernels.get()) : Kernels.get();
+        if (args.has("--predictions") && args.positionals().size() != 1) {
+            throw new UsageException("--predictions needs exactly one MODEL, got " + args.positionals().size());
+        }
         // Validate every option before the first long run starts.
         if (args.has("--method")) {
             ModelInput.balancingOptions(args);
@@ -64,6 +67,9 @@ final class RunCommand {
                 throw new RatesimException(e.exitCode(), modelName + ": " + e.getMessage(), e);
             }
             documents.add(ReportFormat.toJson(modelName, report, network, macs));
+            if (args.has("--predictions")) {
+                PredictionsFile.write(java.nio.file.Path.of(args.string("--predictions", "")), network, data);
+            }
         }
 
         if (args.has("--json")) {

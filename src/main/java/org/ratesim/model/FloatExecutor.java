@@ -187,7 +187,14 @@ public final class FloatExecutor {
                 int[] padding = quad(node, "padding");
                 int[] dilation = pair(node, "dilation", new int[] {1, 1});
                 int groups = Math.toIntExact(node.longAttr("groups", 1));
-                return (in, images, offset) -> Ops.conv2d(in[0], weight, bias, stride, padding, dilation, groups);
+                float[] tapMajor;
+                try {
+                    tapMajor = Ops.tapMajorWeights(weight, groups);
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidModelException("graph node \"" + node.name() + "\" failed: " + e.getMessage(), e);
+                }
+                return (in, images, offset) -> Ops.conv2d(in[0], weight, tapMajor, bias, stride, padding, dilation,
+                        groups);
             }
             case LINEAR: {
                 Tensor weight = requireParam(node, "weight");

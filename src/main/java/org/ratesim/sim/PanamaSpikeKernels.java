@@ -85,6 +85,7 @@ public final class PanamaSpikeKernels implements SpikeKernels {
     }
 
     /** Returns the number of int lanes in one vector. */
+    @Override
     public int intLanes() {
         return Species.LANES;
     }

@@ -13,6 +13,11 @@ public interface SpikeKernels {
     /** Returns the kernel set's name as shown by {@code --version} and the JSON {@code kernels} key. */
     String name();
 
+    /** Returns the int32 lanes that one call processes at a time: the vector width for SIMD kernels, 1 for scalar. */
+    default int intLanes() {
+        return 1;
+    }
+
     /** Adds {@code weights[weightOffset + i]} to {@code membrane[membraneOffset + i]} for i in [0, length). */
     void accumulate(int[] membrane, int membraneOffset, short[] weights, int weightOffset, int length);
 

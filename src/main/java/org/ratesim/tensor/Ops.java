@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * Float reference operators on one image (no batch axis): feature maps are {@code [C, H, W]}, vectors {@code [N]}.
  *
- * <p>Every operator reads F32 tensors and returns a new F32 tensor. Sums (convolution, linear, average pooling,
- * batch norm) are accumulated in double and rounded to float once per output element, so the result does not depend
- * on the summation order beyond double rounding. The quantizer and the input encoders live in {@link Quantizer}.
+ * <p>Every operator reads F32 tensors and returns a new F32 tensor. Convolution sums are float32, as in PyTorch's
+ * CPU kernels, with the error bound given at {@link #conv2d(Tensor, Tensor, float[], Tensor, int[], int[], int[], int)}.
+ * Linear, average pooling and batch norm sums are accumulated in double and rounded to float once per output
+ * element. The quantizer and the input encoders live in {@link Quantizer}.
  *
  * <p>Output sizes follow PyTorch: {@code out = floor((in + before + after − dilation·(kernel − 1) − 1) / stride) + 1}.
  */
@@ -89,12 +90,64 @@ public final class Ops {
      */
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                 int[] dilation, int groups) {
+        conv2dShape(input.shape(), weight.shape(), stride, padding, dilation, groups);
+        return conv2d(input, weight, tapMajorWeights(weight, groups), bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * Reorders conv2d weights {@code [Cout, Cin/groups, KH, KW]} to {@code [Cin, KH, KW, Cout/groups]}, so the
+     * weights of one input channel and kernel tap to every output channel of its group are contiguous. Input channel
+     * ci of group g holds the weights of output channels g·Cout/groups onwards.
+     */
+    public static float[] tapMajorWeights(Tensor weight, int groups) {
+        checkRank("conv2d weight", weight.shape(), 4);
+        int outChannels = weight.dim(0);
+        int groupInChannels = weight.dim(1);
+        int taps = weight.dim(2) * weight.dim(3);
+        if (groups < 1 || outChannels % groups != 0) {
+            throw new IllegalArgumentException("invalid groups " + groups + ": it must be at least 1 and divide the "
+                    + "output channels " + outChannels);
+        }
+        int groupOutChannels = outChannels / groups;
+        float[] w = weight.floats();
+        float[] result = new float[w.length];
+        for (int o = 0; o < outChannels; o++) {
+            int group = o / groupOutChannels;
+            int local = o % groupOutChannels;
+            for (int ci = 0; ci < groupInChannels; ci++) {
+                int inChannel = group * groupInChannels + ci;
+                for (int tap = 0; tap < taps; tap++) {
+                    result[(inChannel * taps + tap) * groupOutChannels + local] = w[(o * groupInChannels + ci) * taps
+                            + tap];
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Computes {@link #conv2d(Tensor, Tensor, Tensor, int[], int[], int[], int)} with the weights already reordered
+     * by {@link #tapMajorWeights}, so callers that run one layer on many images reorder them once.
+     *
+     * <p>Each nonzero input value is scattered to every output it reaches, into float sums laid out channels last,
+     * so the innermost loop runs over the contiguous output channels of one group. Zero inputs are skipped, which is
+     * exact because parameters are finite. The sums are float32 in input order (row, column, then channel), as
+     * PyTorch's CPU conv2d sums in float32, so each output may differ from the exact sum by about n·2⁻²⁴·Σ|w·x| for
+     * n nonzero terms.
+     */
+    public static Tensor conv2d(Tensor input, Tensor weight, float[] tapMajorWeights, Tensor bias, int[] stride,
+                                int[] padding, int[] dilation, int groups) {
         int[] outShape = conv2dShape(input.shape(), weight.shape(), stride, padding, dilation, groups);
         int outChannels = outShape[0];
         int outHeight = outShape[1];
         int outWidth = outShape[2];
         checkBias(bias, outChannels);
+        if (tapMajorWeights.length != weight.size()) {
+            throw new IllegalArgumentException("reordered conv2d weights have " + tapMajorWeights.length
+                    + " values but the weight has " + weight.size() + "; build them with tapMajorWeights");
+        }
 
+        int inChannels = input.dim(0);
         int height = input.dim(1);
         int width = input.dim(2);
         int groupInChannels = weight.dim(1);
@@ -102,41 +155,67 @@ public final class Ops {
         int kernelWidth = weight.dim(3);
         int groupOutChannels = outChannels / groups;
         float[] x = input.floats();
-        float[] w = weight.floats();
-        float[] result = new float[outChannels * outHeight * outWidth];
-        double[] sums = new double[outHeight * outWidth];
+        float[] sums = new float[outHeight * outWidth * outChannels];
 
-        // The valid output ranges per kernel tap skip padded positions, which contribute exactly zero.
-        int[][] rowRange = tapRanges(height, outHeight, kernelHeight, stride[0], padding[0], dilation[0]);
-        int[][] colRange = tapRanges(width, outWidth, kernelWidth, stride[1], padding[2], dilation[1]);
-
-        for (int o = 0; o < outChannels; o++) {
-            Arrays.fill(sums, 0.0);
-            int firstInChannel = (o / groupOutChannels) * groupInChannels;
-            for (int ci = 0; ci < groupInChannels; ci++) {
-                int planeBase = (firstInChannel + ci) * height * width;
-                for (int kh = 0; kh < kernelHeight; kh++) {
-                    for (int kw = 0; kw < kernelWidth; kw++) {
-                        double tap = w[((o * groupInChannels + ci) * kernelHeight + kh) * kernelWidth + kw];
-                        for (int oh = rowRange[kh][0]; oh < rowRange[kh][1]; oh++) {
-                            int ih = oh * stride[0] - padding[0] + kh * dilation[0];
-                            int rowBase = planeBase + ih * width;
-                            int sumBase = oh * outWidth;
-                            int iw = colRange[kw][0] * stride[1] - padding[2] + kw * dilation[1];
-                            for (int ow = colRange[kw][0]; ow < colRange[kw][1]; ow++, iw += stride[1]) {
-                                sums[sumBase + ow] += tap * x[rowBase + iw];
+        int[][] rowPairs = reachedOutputs(height, outHeight, kernelHeight, stride[0], padding[0], dilation[0]);
+        int[][] colPairs = reachedOutputs(width, outWidth, kernelWidth, stride[1], padding[2], dilation[1]);
+        for (int ci = 0; ci < inChannels; ci++) {
+            int firstOut = (ci / groupInChannels) * groupOutChannels;
+            for (int ih = 0; ih < height; ih++) {
+                int[] rows = rowPairs[ih];
+                for (int iw = 0; iw < width; iw++) {
+                    float value = x[(ci * height + ih) * width + iw];
+                    if (value == 0.0f) {
+                        continue;
+                    }
+                    int[] cols = colPairs[iw];
+                    for (int r = 0; r < rows.length; r += 2) {
+                        int rowBase = rows[r + 1] * outWidth;
+                        int tapRow = (ci * kernelHeight + rows[r]) * kernelWidth;
+                        for (int c = 0; c < cols.length; c += 2) {
+                            int sumBase = (rowBase + cols[c + 1]) * outChannels + firstOut;
+                            int weightBase = (tapRow + cols[c]) * groupOutChannels;
+                            for (int j = 0; j < groupOutChannels; j++) {
+                                sums[sumBase + j] += value * tapMajorWeights[weightBase + j];
                             }
                         }
                     }
                 }
             }
-            double b = bias == null ? 0.0 : bias.floats()[o];
-            int outBase = o * outHeight * outWidth;
-            for (int i = 0; i < sums.length; i++) {
-                result[outBase + i] = (float) (sums[i] + b);
+        }
+
+        int positions = outHeight * outWidth;
+        float[] result = new float[outChannels * positions];
+        for (int o = 0; o < outChannels; o++) {
+            float b = bias == null ? 0.0f : bias.floats()[o];
+            int outBase = o * positions;
+            for (int p = 0; p < positions; p++) {
+                result[outBase + p] = sums[p * outChannels + o] + b;
             }
         }
         return Tensor.of(result, outShape);
+    }
+
+    /**
+     * Returns, for each input index i along one axis, the (kernel tap, output index) pairs that read it, flattened as
+     * {@code [k0, o0, k1, o1, ...]}: output o reads input o·stride − padBefore + k·dilation. Scatter loops use it to
+     * avoid a division per tap.
+     */
+    public static int[][] reachedOutputs(int in, int out, int kernel, int stride, int padBefore, int dilation) {
+        int[][] pairs = new int[in][];
+        int[] buffer = new int[2 * kernel];
+        for (int i = 0; i < in; i++) {
+            int length = 0;
+            for (int k = 0; k < kernel; k++) {
+                int numerator = i + padBefore - k * dilation;
+                if (numerator >= 0 && numerator % stride == 0 && numerator / stride < out) {
+                    buffer[length++] = k;
+                    buffer[length++] = numerator / stride;
+                }
+            }
+            pairs[i] = Arrays.copyOf(buffer, length);
+        }
+        return pairs;
     }
 
     /**

@@ -74,4 +74,21 @@ class ExactnessCheckTest {
         assertEquals(0, reference.prediction());
         assertTrue(ExactnessCheck.run(network, ScalarSpikeKernels.INSTANCE, image, 1).exact());
     }
+
+    @Test
+    void referenceSumsBeyondIntRangeInLong() {
+        // T = L = 65536 and two bright pixels give counts of 65536 each. The hidden sum 2 · 32767 · 65536 =
+        // 4294836224 exceeds 2^31 − 1, so an int sum would wrap negative and give count 0; the long sum gives
+        // floor(4294836224 / 65534) = 65536 = T.
+        int timesteps = 65536;
+        SpikingLayer hidden = Networks.linear("hidden", 2, 1, new int[] {32767, 32767}, null, new int[] {65534},
+                NeuronRule.ASG, ResetMode.SUBTRACT);
+        SnnNetwork network = Networks.vr(timesteps, timesteps, new int[] {2, 1, 1}, List.of(hidden),
+                Networks.readout(1, 1, new int[] {-3}, null));
+        byte[] image = {(byte) 255, (byte) 255};
+        IntegerReference.Result reference = new IntegerReference(network).evaluate(image, 0);
+        assertArrayEquals(new int[] {timesteps, timesteps}, reference.inputCounts());
+        assertArrayEquals(new int[] {timesteps}, reference.layerCounts()[0]);
+        assertArrayEquals(new long[] {-3L * timesteps}, reference.readout());
+    }
 }
