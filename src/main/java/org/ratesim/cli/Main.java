@@ -111,6 +111,8 @@ public final class Main {
                 return ConvertCommand.run(rest, out, err);
             case "calibrate":
                 return CalibrateCommand.run(rest, out, err);
+            case "sweep":
+                return SweepCommand.run(rest, out, err);
             case "bench":
                 return BenchCommand.run(rest, out, err);
             default:

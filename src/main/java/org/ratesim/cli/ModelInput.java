@@ -117,7 +117,7 @@ final class ModelInput {
     }
 
     /** Returns the first {@code --calibration-limit} calibration images, or the embedded samples. */
-    private static Dataset calibration(Args args, ModelFile model, String modelName, PrintStream err)
+    static Dataset calibration(Args args, ModelFile model, String modelName, PrintStream err)
             throws IOException {
         Path images = args.readablePath("--calibration-images");
         Path labels = args.readablePath("--calibration-labels");

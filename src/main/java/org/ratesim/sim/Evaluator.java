@@ -61,11 +61,61 @@ public final class Evaluator {
      */
     public static EvaluationReport evaluate(Model ann, SnnNetwork network, Dataset data, SpikeKernels kernels,
                                             Options options) {
+        if (ann == null) {
+            return run(null, network, data, kernels, options);
+        }
+        FloatExecutor floatAnn = new FloatExecutor(ann);
+        return run((images, offset, index) -> floatAnn.predict(images, offset), network, data, kernels, options);
+    }
+
+    /**
+     * Evaluates {@code data} on {@code network} against float ANN predictions computed beforehand, one per image of
+     * {@code data} in order; a sweep over many conversions of one ANN uses it to run the float ANN only once.
+     */
+    public static EvaluationReport evaluateAgainst(int[] annPredictions, SnnNetwork network, Dataset data,
+                                                   SpikeKernels kernels, Options options) {
+        if (annPredictions.length != data.size()) {
+            throw new IllegalArgumentException(annPredictions.length + " ANN predictions for " + data.size()
+                    + " images");
+        }
+        return run((images, offset, index) -> annPredictions[index], network, data, kernels, options);
+    }
+
+    /** Returns the float ANN's prediction of every image of {@code data}, computed on {@code threads} threads. */
+    public static int[] predictFloat(Model ann, Dataset data, int threads) {
+        FloatExecutor floatAnn = new FloatExecutor(ann);
+        int[] predictions = new int[data.size()];
+        int pixels = data.pixelsPerImage();
+        java.util.stream.IntStream range = java.util.stream.IntStream.range(0, data.size());
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        try {
+            pool.submit(() -> range.parallel()
+                    .forEach(i -> predictions[i] = floatAnn.predict(data.images(), i * pixels))).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("float ANN evaluation interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return predictions;
+    }
+
+    /** The float ANN's prediction of image {@code index}, whose bytes start at {@code offset}. */
+    private interface AnnPredictor {
+        int predict(byte[] images, int offset, int index);
+    }
+
+    private static EvaluationReport run(AnnPredictor floatAnn, SnnNetwork network, Dataset data,
+                                             SpikeKernels kernels, Options options) {
         Simulator simulator = new Simulator(network, kernels);
         // Analog-input networks have no integer ANN, so they report exactness as not applicable (NaN and −1).
         boolean check = options.checkExactness() && ExactnessCheck.applicable(network);
         IntegerReference reference = check ? new IntegerReference(network) : null;
-        FloatExecutor floatAnn = ann == null ? null : new FloatExecutor(ann);
         int images = data.size();
         int threads = Math.min(options.threads(), Math.max(1, (images + BLOCK - 1) / BLOCK));
 
@@ -118,7 +168,7 @@ public final class Evaluator {
                 kernels.name(), seconds);
     }
 
-    private static Totals work(Simulator simulator, IntegerReference reference, FloatExecutor floatAnn, Dataset data,
+    private static Totals work(Simulator simulator, IntegerReference reference, AnnPredictor floatAnn, Dataset data,
                                AtomicInteger nextBlock, AtomicInteger finished, FirstOverflow overflow,
                                IntConsumer progress) {
         int layers = simulator.network().layers().size();
@@ -148,7 +198,7 @@ public final class Evaluator {
                 totals.addImage(result, label);
 
                 if (floatAnn != null) {
-                    int floatPrediction = floatAnn.predict(images, offset);
+                    int floatPrediction = floatAnn.predict(images, offset, image);
                     totals.annCorrect += floatPrediction == label ? 1 : 0;
                     totals.agreement += floatPrediction == result.prediction() ? 1 : 0;
                 }
