@@ -97,7 +97,7 @@ public final class Ops {
     /**
      * Reorders conv2d weights {@code [Cout, Cin/groups, KH, KW]} to {@code [Cin, KH, KW, Cout/groups]}, so the
      * weights of one input channel and kernel tap to every output channel of its group are contiguous. Input channel
-     * ci of group g holds the weights of output channels g·Cout/groups onwards.
+     * ci of group g lists the weights of output channels g·Cout/groups onwards.
      */
     public static float[] tapMajorWeights(Tensor weight, int groups) {
         checkRank("conv2d weight", weight.shape(), 4);
