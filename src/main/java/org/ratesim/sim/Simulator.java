@@ -47,12 +47,12 @@ public final class Simulator {
         final int[] bias;
         final boolean hasBias;
         /**
-         * Conv2d weights as [Cin, KH, KW reversed, Cout] for ungrouped stride-1, dilation-1 layers, else null. The
-         * KW taps of one kernel row then reach KW adjacent output columns whose membranes are contiguous, so one
-         * kernel call adds the whole row.
+         * Conv2d weights as [Cin, KH, KW reversed, Cout] for ungrouped layers with stride 1 and dilation 1 in the
+         * width, else null. The KW taps of one kernel row then reach KW adjacent output columns whose membranes
+         * are contiguous, so one kernel call adds the whole row.
          */
         final short[] rowWeights;
-        /** Output column reached by kernel tap kw = KW − 1, plus KW − 1: the first column of a merged row. */
+        /** padLeft − (KW − 1): input column iw plus this is the output column of tap KW − 1, the first of a row. */
         final int rowColumnShift;
 
         Stage(SpikingLayer layer) {
