@@ -220,15 +220,15 @@ final class BenchCommand {
         StringBuilder text = new StringBuilder();
         for (Map.Entry<String, Object> entry : result.entrySet()) {
             Object value = entry.getValue();
-            String shown;
+            String formatted;
             if (value == null) {
-                shown = "not measured";
+                formatted = "not measured";
             } else if (value instanceof Double) {
-                shown = String.format(Locale.ROOT, "%.4g", (Double) value);
+                formatted = String.format(Locale.ROOT, "%.4g", (Double) value);
             } else {
-                shown = value.toString();
+                formatted = value.toString();
             }
-            text.append(String.format(Locale.ROOT, "%-32s %s%n", entry.getKey().replace('_', ' '), shown));
+            text.append(String.format(Locale.ROOT, "%-32s %s%n", entry.getKey().replace('_', ' '), formatted));
         }
         return text.toString();
     }

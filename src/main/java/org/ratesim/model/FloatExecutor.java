@@ -20,6 +20,9 @@ import org.ratesim.tensor.Tensor;
  * {@code input_expansion} compute k = min(floor((L + offset) · b / 255), T) without rounding, through tables built
  * once in the constructor. A {@code clamp_floor} on a normalized input is applied to x like any hidden quantizer.
  *
+ * <p>Conv2d sums are float32 (see {@link Ops#conv2d(Tensor, Tensor, float[], Tensor, int[], int[], int[], int)} for
+ * the error bound), so a value within that error of a quantizer level may floor to the neighbouring level.
+ *
  * <p>An instance is immutable after construction, so threads may share it.
  */
 public final class FloatExecutor {

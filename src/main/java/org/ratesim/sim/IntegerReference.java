@@ -186,7 +186,7 @@ public final class IntegerReference {
 
     /**
      * Adds the weighted sums of a conv2d or avg-pool layer to {@code ints} or {@code longs}. Each nonzero input
-     * count is scattered to every output whose window holds it: output row oh reads input row
+     * count is scattered to every output whose window contains it: output row oh reads input row
      * oh·stride − padTop + kh·dilation, so input row ih reaches oh = (ih + padTop − kh·dilation) / stride when that
      * division is exact and in range, and likewise for columns. A zero count adds nothing, so skipping it changes no
      * sum. With n ≤ T and |w| ≤ 2^15 the long sums cannot wrap unless an output reads more than 2^63 / (T·2^15)

@@ -51,6 +51,14 @@ public final class Simulator {
         final int channels;
         final int[] bias;
         final boolean hasBias;
+        /**
+         * Conv2d weights as [Cin, KH, KW reversed, Cout] for ungrouped layers with stride 1 and dilation 1 in the
+         * width, else null. The KW taps of one kernel row then reach KW adjacent output columns whose membranes
+         * are contiguous, so one kernel call adds the whole row.
+         */
+        final short[] rowWeights;
+        /** padLeft − (KW − 1): input column iw plus this is the output column of tap KW − 1, the first of a row. */
+        final int rowColumnShift;
 
         Stage(SpikingLayer layer) {
             this.layer = layer;
@@ -59,6 +67,8 @@ public final class Simulator {
             this.channels = layer.outputChannels();
             this.bias = layer.bias();
             this.hasBias = bias != null && Arrays.stream(bias).anyMatch(b -> b != 0);
+            this.rowWeights = mergedRowWeights(layer);
+            this.rowColumnShift = layer.type() == LayerType.CONV2D ? layer.padding()[2] - (layer.kernel()[1] - 1) : 0;
             this.fanOut = new int[layer.inputNeurons()];
             int[] in = layer.inputShape();
             for (int index = 0; index < fanOut.length; index++) {
@@ -71,6 +81,26 @@ public final class Simulator {
                 fanOut[index] = layer.type() == LayerType.CONV2D ? reached * (channels / layer.groups()) : reached;
             }
         }
+    }
+
+    /** Returns the weights of {@link Stage#rowWeights}, or null when the layer's taps do not map to adjacent outputs. */
+    private static short[] mergedRowWeights(SpikingLayer layer) {
+        if (layer.type() != LayerType.CONV2D || layer.groups() != 1 || layer.stride()[1] != 1
+                || layer.dilation()[1] != 1) {
+            return null;
+        }
+        short[] weights = layer.weights();
+        int kernelWidth = layer.kernel()[1];
+        int outChannels = layer.outputChannels();
+        int rows = weights.length / (kernelWidth * outChannels);
+        short[] merged = new short[weights.length];
+        for (int row = 0; row < rows; row++) {
+            for (int kw = 0; kw < kernelWidth; kw++) {
+                System.arraycopy(weights, (row * kernelWidth + kw) * outChannels, merged,
+                        (row * kernelWidth + kernelWidth - 1 - kw) * outChannels, outChannels);
+            }
+        }
+        return merged;
     }
 
     /** Creates a simulator of {@code network} that runs its inner loops with {@code kernels}. */
@@ -441,6 +471,23 @@ public final class Simulator {
         int group = channel / (geometry.inChannels / layer.groups());
         short[] weights = layer.weights();
 
+        if (stage.rowWeights != null && geometry.colStart[iw + 1] - geometry.colStart[iw] == geometry.kernelWidth) {
+            // Every tap of a row is inside the map: output columns iw + padLeft − kw for kw = KW − 1 .. 0 are
+            // adjacent, so one call adds the reversed row. The sums are the same integer additions as below.
+            int rowLength = geometry.kernelWidth * perGroupOut;
+            int firstColumn = iw + stage.rowColumnShift;
+            for (int r = geometry.rowStart[ih]; r < geometry.rowStart[ih + 1]; r++) {
+                int membraneOffset = (geometry.rowOut[r] * geometry.outWidth + firstColumn) * geometry.outChannels;
+                int weightOffset = (channel * geometry.kernelHeight + geometry.rowKernel[r]) * rowLength;
+                if (multiplier == 1) {
+                    kernels.accumulate(membrane, membraneOffset, stage.rowWeights, weightOffset, rowLength);
+                } else {
+                    kernels.accumulateScaled(membrane, membraneOffset, stage.rowWeights, weightOffset, rowLength,
+                            multiplier);
+                }
+            }
+            return;
+        }
         for (int r = geometry.rowStart[ih]; r < geometry.rowStart[ih + 1]; r++) {
             int rowBase = geometry.rowOut[r] * geometry.outWidth;
             int weightRow = (channel * geometry.kernelHeight + geometry.rowKernel[r]) * geometry.kernelWidth;

@@ -6,9 +6,9 @@ import java.util.Arrays;
  * Float reference operators on one image (no batch axis): feature maps are {@code [C, H, W]}, vectors {@code [N]}.
  *
  * <p>Every operator reads F32 tensors and returns a new F32 tensor. Convolution sums are float32, as in PyTorch's
- * CPU kernels, with the error bound given at {@link #conv2d(Tensor, Tensor, float[], Tensor, int[], int[], int[], int)}.
- * Linear, average pooling and batch norm sums are accumulated in double and rounded to float once per output
- * element. The quantizer and the input encoders live in {@link Quantizer}.
+ * CPU kernels, with the error bound given at
+ * {@link #conv2d(Tensor, Tensor, float[], Tensor, int[], int[], int[], int)}. Linear, average pooling and batch norm
+ * sums are accumulated in double and rounded to float once per output element. The quantizer and the input encoders live in {@link Quantizer}.
  *
  * <p>Output sizes follow PyTorch: {@code out = floor((in + before + after − dilation·(kernel − 1) − 1) / stride) + 1}.
  */
@@ -97,7 +97,7 @@ public final class Ops {
     /**
      * Reorders conv2d weights {@code [Cout, Cin/groups, KH, KW]} to {@code [Cin, KH, KW, Cout/groups]}, so the
      * weights of one input channel and kernel tap to every output channel of its group are contiguous. Input channel
-     * ci of group g holds the weights of output channels g·Cout/groups onwards.
+     * ci of group g lists the weights of output channels g·Cout/groups onwards.
      */
     public static float[] tapMajorWeights(Tensor weight, int groups) {
         checkRank("conv2d weight", weight.shape(), 4);
