@@ -47,8 +47,7 @@ class CttAccuracyTest {
         SnnNetwork plain = Converter.convert(model.ann(),
                 ConversionOptions.defaults().withNeuron(NeuronRule.IF)).network();
         CttCalibration.Result calibrated = CttCalibration.calibrate(plain, calibration, Kernels.get(),
-                CttCalibration.Options.defaults().withBatchSize(50).withLearningRate(0.5).withSummaryImages(200)
-                        .withThreads(threads));
+                CttCalibration.Options.defaults().withSummaryImages(200).withThreads(threads));
 
         Evaluator.Options options = new Evaluator.Options(threads, false, null);
         double plainAccuracy = Evaluator.evaluate(null, plain, evaluation, Kernels.get(), options).snnAccuracy();
