@@ -39,9 +39,9 @@ public final class CttCalibration {
 
     /**
      * Default learning rate η. The authors' scripts use 0.01 to 0.1 over a whole augmented training set; 0.5 with
-     * batches of 50 moves the thresholds far enough on a few thousand images, and on the bundled T = 4, L = 8
-     * Fashion-MNIST model (3000 training images) it raised IF accuracy from 45.5 % to 58.4 % on the first 2000
-     * test images.
+     * batches of 50 moves the thresholds far enough on a few thousand images. On the bundled T = 4, L = 8
+     * Fashion-MNIST model, calibrated on 3000 training images, it raised IF accuracy on the 10,000 test images
+     * from 45.46 % to 58.34 % (ASG: 87.74 %).
      */
     public static final double DEFAULT_LEARNING_RATE = 0.5;
     /** Default number of passes over the calibration images. */
@@ -53,7 +53,11 @@ public final class CttCalibration {
 
     /** Order in which layers are calibrated. */
     public enum Schedule {
-        /** Each batch updates every calibrated layer at once. */
+        /**
+         * Each batch updates every calibrated layer at once: one simulation per batch, but deep layers chase inputs
+         * that are still changing. On a 7-conv T = 4 Fashion-MNIST model one pass left the gaps of conv3 to conv7
+         * larger than before, where LAYER_BY_LAYER cut them 10-fold.
+         */
         ALL_LAYERS,
         /**
          * Layers are calibrated one at a time, earliest first, each for all passes. A layer starts only when the
@@ -75,7 +79,8 @@ public final class CttCalibration {
      * @param batchSize     images per threshold update, at least 1
      * @param learningRate  η, a finite number &gt; 0
      * @param initialScale  initial thresholds as a multiple of the converted thresholds, a finite number &gt; 0
-     * @param includeLinear whether hidden linear layers are calibrated too
+     * @param includeLinear whether hidden linear layers are calibrated too. NOTE: untested on a trained model
+     *                      with hidden linear layers; the bundled models have none
      * @param schedule      layer order
      * @param threads       worker threads, at least 1; the result does not depend on it
      * @param summaryImages images of the before/after summary, at least 1: the first whole batches that cover
