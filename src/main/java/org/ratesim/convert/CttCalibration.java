@@ -37,18 +37,29 @@ import org.ratesim.sim.SpikingLayer;
  */
 public final class CttCalibration {
 
-    /** Default learning rate η. */
-    public static final double DEFAULT_LEARNING_RATE = 0.1;
+    /**
+     * Default learning rate η. The authors' scripts use 0.01 to 0.1 over a whole augmented training set; 0.5 with
+     * batches of 50 moves the thresholds far enough on a few thousand images. On the bundled T = 4, L = 8
+     * Fashion-MNIST model, calibrated on 3000 training images, it raised IF accuracy on the 10,000 test images
+     * from 45.46 % to 58.34 % (ASG: 87.74 %).
+     */
+    public static final double DEFAULT_LEARNING_RATE = 0.5;
     /** Default number of passes over the calibration images. */
     public static final int DEFAULT_PASSES = 1;
     /** Default batch size B. */
-    public static final int DEFAULT_BATCH = 100;
+    public static final int DEFAULT_BATCH = 50;
     /** Default number of images the before/after summary is measured on. */
     public static final int DEFAULT_SUMMARY_IMAGES = 1000;
 
     /** Order in which layers are calibrated. */
     public enum Schedule {
-        /** Each batch updates every calibrated layer at once. */
+        /**
+         * Each batch updates every calibrated layer at once: one simulation per batch, but deep layers chase inputs
+         * that are still changing. On a 7-conv T = 4 Fashion-MNIST model (16 to 64 channels, 2000 images, η 0.5,
+         * batch 50), the gaps of conv3 to conv6 ended as large as before or larger (three passes: 2.1 to 2.6 times
+         * larger), while LAYER_BY_LAYER cut them 6- to 25-fold. Test accuracy: 72.9 % after one pass, 63.0 % after
+         * three, 74.8 % layer by layer.
+         */
         ALL_LAYERS,
         /**
          * Layers are calibrated one at a time, earliest first, each for all passes. A layer starts only when the
@@ -70,7 +81,8 @@ public final class CttCalibration {
      * @param batchSize     images per threshold update, at least 1
      * @param learningRate  η, a finite number &gt; 0
      * @param initialScale  initial thresholds as a multiple of the converted thresholds, a finite number &gt; 0
-     * @param includeLinear whether hidden linear layers are calibrated too
+     * @param includeLinear whether hidden linear layers are calibrated too. NOTE: untested on a trained model
+     *                      with hidden linear layers; the bundled models have none
      * @param schedule      layer order
      * @param threads       worker threads, at least 1; the result does not depend on it
      * @param summaryImages images of the before/after summary, at least 1: the first whole batches that cover
@@ -109,7 +121,7 @@ public final class CttCalibration {
         }
 
         /**
-         * Returns the defaults: one pass, batch 100, η = 0.1, initial scale 1, linear layers included, layer by
+         * Returns the defaults: one pass, batch 50, η = 0.5, initial scale 1, linear layers included, layer by
          * layer, one thread, a summary over 1000 images.
          */
         public static Options defaults() {
