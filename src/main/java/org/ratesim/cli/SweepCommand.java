@@ -29,7 +29,8 @@ import org.ratesim.sim.SnnNetwork;
  *
  * <p>A float ReLU model runs standard conversion (threshold balancing by the maximum and by the 99.9th percentile)
  * at every T of the list. A quantized model fixes T in its quantizers, so it runs only at its own T, when the list
- * contains it: VR+IF, VR+IF+CTT and VR+ASG, or VR+ICE+ASG and VR+ICE+IF for an ICE model.
+ * contains it: VR+IF, VR+IF+CTT and VR+ASG, or VR+ICE+ASG and VR+ICE+IF for an ICE model. VR+IF+CTT uses the
+ * thresholds stored by {@code calibrate} when the file has them, and calibrates on the calibration images otherwise.
  */
 final class SweepCommand {
 
@@ -92,10 +93,16 @@ final class SweepCommand {
             rows.add(row(prefix + "IF", modelName, annAccuracy,
                     Evaluator.evaluateAgainst(annPredictions, plainIf, data, Kernels.get(), evaluation), plainIf));
             if (!ice && asg.timesteps() > 1) {
-                Dataset calibration = ModelInput.calibration(args, model, modelName, err);
-                err.println("ratesim: sweep " + modelName + ": CTT calibration on " + calibration.size()
-                        + " images");
-                SnnNetwork ctt = CttCalibration.calibrate(plainIf, calibration, Kernels.get(), cttOptions).network();
+                SnnNetwork ctt;
+                if (hasCalibratedThresholds(model.snn())) {
+                    err.println("ratesim: sweep " + modelName + ": using the CTT thresholds stored in the file");
+                    ctt = model.snn();
+                } else {
+                    Dataset calibration = ModelInput.calibration(args, model, modelName, err);
+                    err.println("ratesim: sweep " + modelName + ": CTT calibration on " + calibration.size()
+                            + " images");
+                    ctt = CttCalibration.calibrate(plainIf, calibration, Kernels.get(), cttOptions).network();
+                }
                 rows.add(row(prefix + "IF+CTT", modelName, annAccuracy,
                         Evaluator.evaluateAgainst(annPredictions, ctt, data, Kernels.get(), evaluation), ctt));
             }
@@ -126,6 +133,11 @@ final class SweepCommand {
             }
         }
         return values;
+    }
+
+    /** Returns whether {@code snn} is a stored network whose IF thresholds came from {@code calibrate}. */
+    private static boolean hasCalibratedThresholds(SnnNetwork snn) {
+        return snn != null && snn.layers().stream().anyMatch(layer -> layer.neuron() == NeuronRule.IF_CTT);
     }
 
     /** Returns whether the model is a float ReLU network: no clamp_floor quantizer and no ICE encoder. */
