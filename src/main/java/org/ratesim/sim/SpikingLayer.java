@@ -22,7 +22,7 @@ package org.ratesim.sim;
  * @param shift       integer units are 2^−shift of the real value
  * @param weights     input-major int16 weights, or null for pools
  * @param weightValue the weight of every synapse of an average pool (0 for other types)
- * @param bias        one bias per output channel (zeros when the ANN layer had none)
+ * @param bias        one bias per output channel (zeros when the ANN layer had none; null for pools)
  * @param threshold   one threshold per output channel (null for max pools and the readout)
  */
 public record SpikingLayer(
