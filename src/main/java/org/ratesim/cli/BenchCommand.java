@@ -61,7 +61,7 @@ final class BenchCommand {
         SpikeKernels selected = Kernels.get();
         SpikeKernels simd = selected == Kernels.scalar() ? null : selected;
         err.println("ratesim: bench " + modelName + ": " + data.size() + " images, T = " + network.timesteps()
-                + ", " + threads + " threads, kernels " + selected.name());
+                + ", " + Evaluator.threadsFor(threads, data.size()) + " threads, kernels " + selected.name());
 
         double singleThread = imagesPerSecondOneThread(network, selected, data);
         Double simdOverScalar = null;

@@ -45,7 +45,7 @@ final class ModelInput {
             if (images == null || labels == null) {
                 throw new UsageException("--images and --labels must be given together");
             }
-            data = IdxReader.readDataset(images, labels, ReaderLimits.DEFAULTS);
+            data = IdxReader.readDataset(images, labels, datasetLimits());
             imagesName = images.toString();
             labelsName = labels.toString();
         } else {
@@ -59,6 +59,16 @@ final class ModelInput {
         IdxReader.checkFits(data, model.ann().graph().input(), imagesName, labelsName);
         int limit = args.integer("--limit", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
         return data.limit(limit);
+    }
+
+    /**
+     * Returns the reader limits for datasets: the defaults, with the dataset size capped at half the JVM's maximum
+     * heap, so that a file declaring more images than fit fails with exit code 4 instead of running out of memory.
+     */
+    static ReaderLimits datasetLimits() {
+        long half = Runtime.getRuntime().maxMemory() / 2;
+        return ReaderLimits.DEFAULTS.withMaxDatasetBytes(Math.min(ReaderLimits.DEFAULTS.maxDatasetBytes(),
+                Math.max(half, 1L << 20)));
     }
 
     static ConversionOptions conversionOptions(Args args) {
@@ -127,7 +137,7 @@ final class ModelInput {
             if (images == null || labels == null) {
                 throw new UsageException("--calibration-images and --calibration-labels must be given together");
             }
-            data = IdxReader.readDataset(images, labels, ReaderLimits.DEFAULTS);
+            data = IdxReader.readDataset(images, labels, datasetLimits());
             imagesName = images.toString();
         } else {
             data = model.ann().samples();

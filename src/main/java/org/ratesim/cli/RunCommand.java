@@ -43,6 +43,14 @@ final class RunCommand {
         if (args.has("--predictions") && args.positionals().size() != 1) {
             throw new UsageException("--predictions needs exactly one MODEL, got " + args.positionals().size());
         }
+        if (args.has("--predictions")) {
+            java.nio.file.Path target = java.nio.file.Path.of(args.string("--predictions", "")).toAbsolutePath();
+            java.nio.file.Path parent = target.getParent();
+            if (java.nio.file.Files.isDirectory(target) || parent == null || !java.nio.file.Files.isDirectory(parent)) {
+                throw new UsageException("--predictions " + args.string("--predictions", "") + ": cannot write a"
+                        + " file there; give a file path in an existing folder");
+            }
+        }
         // Validate every option before the first long run starts.
         if (args.has("--method")) {
             ModelInput.balancingOptions(args);
@@ -58,7 +66,7 @@ final class RunCommand {
             long macs = Macs.of(model.ann()).total();
 
             err.println("ratesim: " + modelName + ": " + data.size() + " images, T = " + network.timesteps()
-                    + ", " + threads + " threads, kernels " + kernels.name());
+                    + ", " + Evaluator.threadsFor(threads, data.size()) + " threads, kernels " + kernels.name());
             Evaluator.Options options = new Evaluator.Options(threads, check, progress(err, modelName, data.size()));
             EvaluationReport report;
             try {

@@ -106,6 +106,10 @@ final class SweepCommand {
                 rows.add(row(prefix + "IF+CTT", modelName, annAccuracy,
                         Evaluator.evaluateAgainst(annPredictions, ctt, data, Kernels.get(), evaluation), ctt));
             }
+            if (ice || asg.timesteps() == 1) {
+                err.println("ratesim: sweep " + modelName + ": no " + prefix + "IF+CTT row, because "
+                        + (ice ? "CTT is run on VR models only" : "at T = 1 plain IF already equals ASG"));
+            }
             rows.add(row(prefix + "ASG", modelName, annAccuracy,
                     Evaluator.evaluateAgainst(annPredictions, asg, data, Kernels.get(), evaluation), asg));
         }

@@ -163,7 +163,8 @@ public final class IdxReader {
             bytes *= dim; // each factor is below 2^31 and the running product is capped below 2^31 next
             if (bytes > limits.maxDatasetBytes()) {
                 throw new InvalidDataException(name + ": IDX sizes " + describeDims(header, rank) + " exceed the "
-                        + "limit of " + limits.maxDatasetBytes() + " bytes (ReaderLimits.maxDatasetBytes)");
+                        + "limit of " + limits.maxDatasetBytes() + " bytes (ReaderLimits.maxDatasetBytes; the command line "
+                        + "allows half the JVM heap, so raise it with -Xmx if the file is genuine)");
             }
         }
         if (plainSize >= 0 && plainSize != header.length + bytes) {

@@ -117,7 +117,7 @@ public final class Evaluator {
         boolean check = options.checkExactness() && ExactnessCheck.applicable(network);
         IntegerReference reference = check ? new IntegerReference(network) : null;
         int images = data.size();
-        int threads = Math.min(options.threads(), Math.max(1, (images + BLOCK - 1) / BLOCK));
+        int threads = threadsFor(options.threads(), images);
 
         AtomicInteger nextBlock = new AtomicInteger();
         AtomicInteger finished = new AtomicInteger();
@@ -166,6 +166,11 @@ public final class Evaluator {
         }
         return EvaluationReport.of(network, total, images, floatAnn != null, reference != null, threads,
                 kernels.name(), seconds);
+    }
+
+    /** Returns the threads an evaluation of {@code images} images uses: at most one per block of 32 images. */
+    public static int threadsFor(int requested, int images) {
+        return Math.min(requested, Math.max(1, (images + BLOCK - 1) / BLOCK));
     }
 
     private static Totals work(Simulator simulator, IntegerReference reference, AnnPredictor floatAnn, Dataset data,
