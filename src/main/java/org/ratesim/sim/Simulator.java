@@ -39,15 +39,16 @@ public final class Simulator {
     private final boolean analog;
 
     /**
-     * Default of {@link #denseDivisor}. On the bundled Fashion-MNIST models (2 vCPU AMD EPYC, 512-bit vectors, thread
-     * CPU time) the engine took 52 to 61 % of its event-only time per image at divisors 4, 8 and 10^6 (always dense),
-     * and 90 to 94 % at divisor 2, which suggests that most of their layers have 25 to 50 % of their inputs active.
+     * Default of {@link #denseDivisor}. On the bundled Fashion-MNIST ASG models (2 vCPU AMD EPYC, 512-bit vectors,
+     * thread CPU time) the engine took 52 to 61 % of its event-only time per image at divisors 4, 8 and 10^6 (always
+     * dense), and 90 to 94 % at divisor 2. So most of their layers have 25 to 50 % of their inputs active.
      */
     static final int DEFAULT_DENSE_DIVISOR = 4;
 
     /**
-     * An ASG layer is computed densely when at least one input in denseDivisor has spiked in the window: 0 never,
-     * 1 only when every input spiked, and a divisor above the input count always.
+     * Input fraction that selects the dense strategy: an ASG layer is computed densely when at least one input in
+     * denseDivisor has spiked in the window, and an IF layer in each step where one in denseDivisor spiked. So 0
+     * means never, 1 only when every input spiked, and a divisor above the input count whenever any input spiked.
      */
     private final int denseDivisor;
 
@@ -566,8 +567,9 @@ public final class Simulator {
     }
 
     /**
-     * Returns whether to compute a layer densely from its input counts. The dense strategy does work for every input
-     * but keeps the sums of one output position in registers, so it wins once enough inputs are active.
+     * Returns whether to compute a layer densely from its input counts, over the window for ASG and per step for IF.
+     * The dense strategy does work for every input but keeps the sums of one output position in registers, so it
+     * wins once enough inputs are active.
      * {@link CheckedSpikeKernels} always get the event order, which is the order their overflow report follows.
      */
     private boolean useDense(Stage stage, int activeInputs, int inputs) {
@@ -631,12 +633,29 @@ public final class Simulator {
         int[] membrane = ws.membrane;
         Arrays.fill(membrane, 0, neurons, 0);
         boolean resetToZero = layer.reset() == ResetMode.ZERO;
+        int inputs = layer.inputNeurons();
+        int[] counts = ws.counts;
+        Arrays.fill(counts, 0, inputs, 0);
         long ops = 0;
         for (int t = 1; t <= timesteps; t++) {
-            for (int e = in.stepBegin(t); e < in.stepEnd(t); e++) {
-                int source = in.events[e];
-                ops += stage.fanOut[source];
-                deliver(stage, source, membrane, 1);
+            int begin = in.stepBegin(t);
+            int end = in.stepEnd(t);
+            for (int e = begin; e < end; e++) {
+                ops += stage.fanOut[in.events[e]];
+            }
+            // A neuron spikes at most once per step, so the step's events are its active inputs.
+            if (useDense(stage, end - begin, inputs)) {
+                for (int e = begin; e < end; e++) {
+                    counts[in.events[e]]++;
+                }
+                deliverDense(stage, counts, membrane);
+                for (int e = begin; e < end; e++) {
+                    counts[in.events[e]] = 0;
+                }
+            } else {
+                for (int e = begin; e < end; e++) {
+                    deliver(stage, in.events[e], membrane, 1);
+                }
             }
             if (stage.hasBias) {
                 kernels.addBias(membrane, stage.bias, 1, stage.positions, stage.channels);

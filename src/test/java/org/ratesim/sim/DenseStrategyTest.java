@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs ASG networks once with the dense strategy forced on every layer and once with event-driven delivery only, and
+ * Runs ASG and IF networks once with the dense strategy forced on every layer and once with event-driven delivery only, and
  * requires identical readouts, spike counts and synaptic-op counts: integer sums do not depend on their order.
+ * Tagged "kernels" so that it also runs with the SIMD kernels at 512 and 256 bits.
  */
+@Tag("kernels")
 class DenseStrategyTest {
 
     private static final long SEED = Long.getLong("ratesim.seed", 20261204L);
@@ -19,18 +22,29 @@ class DenseStrategyTest {
     private static final int ALWAYS = Integer.MAX_VALUE;
 
     @Test
-    void randomNetworksMatchEventDelivery() {
+    void randomAsgNetworksMatchEventDelivery() {
         for (int trial = 0; trial < 150; trial++) {
             SplittableRandom random = new SplittableRandom(SEED + trial);
             SnnNetwork network = RandomNetworks.generate(random, 1 + random.nextInt(8), NeuronRule.ASG);
             byte[] images = RandomNetworks.images(random, network, 6);
-            assertSameResults(network, images, 6, "trial " + trial);
+            assertSameResults(network, images, 6, "ASG trial " + trial);
+        }
+    }
+
+    @Test
+    void randomIfNetworksMatchEventDelivery() {
+        for (int trial = 0; trial < 150; trial++) {
+            SplittableRandom random = new SplittableRandom(SEED + 1000 + trial);
+            NeuronRule rule = trial % 2 == 0 ? NeuronRule.IF : NeuronRule.IF_CTT;
+            SnnNetwork network = RandomNetworks.generate(random, 1 + random.nextInt(8), rule);
+            byte[] images = RandomNetworks.images(random, network, 6);
+            assertSameResults(network, images, 6, rule + " trial " + trial);
         }
     }
 
     /**
-     * Uses 40 and 70 output channels, so the SIMD kernel runs its blocks of 4, 2 and 1 vectors and its scalar tail,
-     * with padding on every side and stride 2 in both axes on the second layer.
+     * Uses 40 and 90 output channels, so the SIMD kernel runs its blocks of 4, 2 and 1 vectors and its scalar tail
+     * at 8 and at 16 lanes. The first layer pads every side, and the second has stride 2 in both axes.
      */
     @Test
     void wideConvLayersMatchEventDelivery() {
@@ -38,13 +52,13 @@ class DenseStrategyTest {
         Encoder encoder = new Encoder(Encoder.Type.VR, 4, new int[] {0}, new int[] {3, 9, 8});
         SpikingLayer first = conv(random, "conv0", new int[] {3, 9, 8}, new int[] {40, 9, 8}, new int[] {3, 3},
                 new int[] {1, 1}, new int[] {1, 1, 1, 1});
-        SpikingLayer second = conv(random, "conv1", new int[] {40, 9, 8}, new int[] {70, 5, 4}, new int[] {3, 2},
+        SpikingLayer second = conv(random, "conv1", new int[] {40, 9, 8}, new int[] {90, 5, 4}, new int[] {3, 2},
                 new int[] {2, 2}, new int[] {1, 1, 0, 1});
-        short[] readoutWeights = new short[70 * 5 * 4 * 3];
+        short[] readoutWeights = new short[90 * 5 * 4 * 3];
         for (int i = 0; i < readoutWeights.length; i++) {
             readoutWeights[i] = (short) (random.nextInt(401) - 200);
         }
-        SpikingLayer readout = new SpikingLayer("readout", LayerType.LINEAR, new int[] {1400, 1, 1},
+        SpikingLayer readout = new SpikingLayer("readout", LayerType.LINEAR, new int[] {1800, 1, 1},
                 new int[] {3, 1, 1}, new int[] {1, 1}, new int[] {1, 1}, new int[] {0, 0, 0, 0}, new int[] {1, 1},
                 1, NeuronRule.ACCUMULATE, ResetMode.SUBTRACT, 0, readoutWeights, 0, null, null);
         SnnNetwork network = new SnnNetwork(4, encoder, List.of(first, second), readout, 0);
