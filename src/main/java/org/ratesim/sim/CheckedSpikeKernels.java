@@ -58,6 +58,23 @@ public final class CheckedSpikeKernels implements SpikeKernels {
         }
     }
 
+    /** Checks in the order of {@link ScalarSpikeKernels}: input j by input j, each over all outputs. */
+    @Override
+    public void accumulateDense(int[] membrane, int membraneOffset, int length, int[] counts, int countOffset,
+                                int countLength, short[] weights, int weightOffset, int weightStride) {
+        for (int j = 0; j < countLength; j++) {
+            int count = counts[countOffset + j];
+            if (count == 0) {
+                continue;
+            }
+            int row = weightOffset + j * weightStride;
+            for (int i = 0; i < length; i++) {
+                int index = membraneOffset + i;
+                membrane[index] = add("accumulateDense", index, membrane[index], count, weights[row + i]);
+            }
+        }
+    }
+
     @Override
     public void addBias(int[] membrane, int[] bias, int multiplier, int positions, int channels) {
         int index = 0;

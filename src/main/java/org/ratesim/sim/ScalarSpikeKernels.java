@@ -30,6 +30,21 @@ public final class ScalarSpikeKernels implements SpikeKernels {
     }
 
     @Override
+    public void accumulateDense(int[] membrane, int membraneOffset, int length, int[] counts, int countOffset,
+                                int countLength, short[] weights, int weightOffset, int weightStride) {
+        for (int j = 0; j < countLength; j++) {
+            int count = counts[countOffset + j];
+            if (count == 0) {
+                continue;
+            }
+            int row = weightOffset + j * weightStride;
+            for (int i = 0; i < length; i++) {
+                membrane[membraneOffset + i] += count * weights[row + i];
+            }
+        }
+    }
+
+    @Override
     public void addBias(int[] membrane, int[] bias, int multiplier, int positions, int channels) {
         int index = 0;
         for (int p = 0; p < positions; p++) {

@@ -28,6 +28,15 @@ public interface SpikeKernels {
     void accumulateScaled(int[] membrane, int membraneOffset, short[] weights, int weightOffset, int length,
                           int multiplier);
 
+    /**
+     * Adds the product of a count vector and an int16 matrix: {@code membrane[membraneOffset + i] +=}
+     * Σ<sub>j</sub> {@code counts[countOffset + j] × weights[weightOffset + j × weightStride + i]} for i in
+     * [0, length) and j in [0, countLength). The dense strategy of the engine uses it to compute all output channels
+     * of one output position from every input of a kernel row, zero counts included.
+     */
+    void accumulateDense(int[] membrane, int membraneOffset, int length, int[] counts, int countOffset,
+                         int countLength, short[] weights, int weightOffset, int weightStride);
+
     /** Adds {@code multiplier × bias[c]} to every channel c of {@code positions} positions of {@code channels}. */
     void addBias(int[] membrane, int[] bias, int multiplier, int positions, int channels);
 

@@ -174,6 +174,43 @@ class KernelDifferentialTest {
         }
     }
 
+    /**
+     * Covers output lengths around 1, 2 and 4 vectors of every lane count, input counts from none to a few hundred,
+     * strides equal to and larger than the length, and counts that mix zeros, small spike counts and int32 extremes.
+     */
+    @Test
+    void accumulateDenseMatchesScalar() {
+        Random random = new Random(SEED + 5);
+        int[] countLengths = {0, 1, 2, 3, 9, 31, 288};
+        for (int length : lengths()) {
+            if (length > 600) {
+                continue;
+            }
+            for (int countLength : countLengths) {
+                int stride = length + random.nextInt(3) * 7;
+                int weightOffset = random.nextInt(5);
+                int countOffset = random.nextInt(4);
+                int membraneOffset = random.nextInt(6);
+                short[] weights = weights(random, weightOffset + countLength * stride + length);
+                int[] counts = new int[countOffset + countLength];
+                for (int j = 0; j < counts.length; j++) {
+                    counts[j] = random.nextBoolean() ? random.nextInt(5) : extremeInt(random);
+                }
+                int[] membrane = ints(random, membraneOffset + length + 3);
+                int[] expected = membrane.clone();
+                int[] actual = membrane.clone();
+
+                scalar.accumulateDense(expected, membraneOffset, length, counts, countOffset, countLength, weights,
+                        weightOffset, stride);
+                simd.accumulateDense(actual, membraneOffset, length, counts, countOffset, countLength, weights,
+                        weightOffset, stride);
+
+                assertArrayEquals(expected, actual, "accumulateDense length " + length + ", count length "
+                        + countLength + ", stride " + stride + ", seed " + (SEED + 5));
+            }
+        }
+    }
+
     /** Returns position counts that give maps from empty up to a few thousand neurons for {@code channels}. */
     private static List<Integer> positionCounts(int channels) {
         List<Integer> counts = new ArrayList<>(List.of(0, 1, 2, 3, 5, 17));

@@ -159,6 +159,49 @@ class OverflowCheckTest {
         assertEquals(1L << 30, e.weight());
     }
 
+    /**
+     * Membrane 2,147,450,000 (index 1) receives 3 × 32,767 from the second input after 0 × 32,767 from the first,
+     * which crosses 2^31 − 1 = 2,147,483,647. The first output stays in range and must be updated.
+     */
+    @Test
+    void denseAccumulateOverflowIsReported() {
+        int[] membrane = {5, 2_147_450_000};
+        short[] weights = {-7, 1, MAX_WEIGHT, MAX_WEIGHT};
+
+        IntegerOverflowException e = assertThrows(IntegerOverflowException.class,
+                () -> CHECKED.accumulateDense(membrane, 0, 2, new int[] {0, 3}, 0, 2, weights, 0, 2));
+
+        assertEquals("accumulateDense", e.operation());
+        assertEquals(1, e.neuron());
+        assertEquals(2_147_450_000, e.potential());
+        assertEquals(5 + 3 * MAX_WEIGHT, membrane[0]);
+    }
+
+    @Test
+    void checkedDenseAccumulateMatchesScalar() {
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int trial = 0; trial < 50; trial++) {
+            int length = 1 + random.nextInt(70);
+            int countLength = random.nextInt(40);
+            short[] weights = new short[countLength * length];
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = (short) random.nextInt(1 << 16);
+            }
+            int[] counts = new int[countLength];
+            for (int j = 0; j < countLength; j++) {
+                counts[j] = random.nextInt(9);
+            }
+            int[] expected = new int[length];
+            int[] actual = new int[length];
+
+            ScalarSpikeKernels.INSTANCE.accumulateDense(expected, 0, length, counts, 0, countLength, weights, 0,
+                    length);
+            CHECKED.accumulateDense(actual, 0, length, counts, 0, countLength, weights, 0, length);
+
+            assertArrayEquals(expected, actual, "trial " + trial + ", seed " + SEED);
+        }
+    }
+
     @Test
     void checkedKernelsMatchUncheckedOnRandomNetworks() {
         SpikeKernels[] delegates = {ScalarSpikeKernels.INSTANCE, Kernels.get()};
