@@ -31,7 +31,17 @@ final class ModelInput {
 
     static ModelFile readModel(String text) throws IOException {
         Path path = Args.readable(text, "model");
-        return ModelReader.read(path);
+        return ModelReader.read(path, modelLimits());
+    }
+
+    /**
+     * Returns the reader limits for model files: the defaults, with the JSON header capped at 1/16 of the JVM's
+     * maximum heap. Parsing a header costs several times its size in objects, so a small heap meets a hostile
+     * header with exit code 3 instead of running out of memory; real headers are a few kilobytes.
+     */
+    static ReaderLimits modelLimits() {
+        long cap = Math.max(Runtime.getRuntime().maxMemory() / 16, 1L << 20);
+        return ReaderLimits.DEFAULTS.withMaxHeaderBytes(Math.min(ReaderLimits.DEFAULTS.maxHeaderBytes(), cap));
     }
 
     /** Returns the dataset of {@code --images}/{@code --labels}, or the model's embedded samples. */
