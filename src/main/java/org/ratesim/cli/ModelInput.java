@@ -36,8 +36,8 @@ final class ModelInput {
 
     /**
      * Returns the reader limits for model files: the defaults, with the JSON header capped at 1/16 of the JVM's
-     * maximum heap. Parsing a header costs several times its size in objects, so a small heap meets a hostile
-     * header with exit code 3 instead of running out of memory; real headers are a few kilobytes.
+     * maximum heap. Parsing a header costs an estimated several times its size in objects, so a hostile header in a
+     * small heap fails with exit code 3 instead of running out of memory. Real headers are a few kilobytes.
      */
     static ReaderLimits modelLimits() {
         long cap = Math.max(Runtime.getRuntime().maxMemory() / 16, 1L << 20);
@@ -164,7 +164,7 @@ final class ModelInput {
     }
 
     /**
-     * Returns the network to simulate: the stored one when the file holds a spiking network and no conversion
+     * Returns the network to simulate: the stored one when the file contains a spiking network and no conversion
      * option asks for another, else a fresh conversion of the ANN.
      */
     static SnnNetwork network(Args args, ModelFile model, String modelName) {

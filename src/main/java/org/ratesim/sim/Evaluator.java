@@ -43,7 +43,7 @@ public final class Evaluator {
             }
         }
 
-        /** One thread, exactness check on, no progress. */
+        /** Returns the settings of one thread, the exactness check on and no progress reports. */
         public static Options defaults() {
             return new Options(1, true, null);
         }

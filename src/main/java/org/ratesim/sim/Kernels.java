@@ -8,8 +8,8 @@ import java.util.Locale;
  * Selects the kernel set once per JVM: the SIMD kernels when the Vector API module is present and the hardware is
  * wide enough, the scalar kernels otherwise.
  *
- * <p>{@code -Dratesim.simd=auto} (default) picks SIMD when possible and says once on stderr how to enable it when
- * not; {@code off} forces scalar; {@code on} fails when SIMD is unavailable. The SIMD class is loaded by name, so
+ * <p>{@code -Dratesim.simd=auto} (default) picks SIMD when possible and otherwise prints once on stderr how to
+ * enable it; {@code off} forces scalar; {@code on} fails when SIMD is unavailable. The SIMD class is loaded by name, so
  * nothing on the default path links against {@code jdk.incubator.vector}.
  */
 public final class Kernels {

@@ -2,7 +2,7 @@ package org.ratesim.sim;
 
 import java.util.Locale;
 
-/** How a layer's neurons turn membrane potential into spikes; {@link #id()} is the name in the model file. */
+/** Spiking rule of a layer's neurons, from membrane potential to spikes; {@link #id()} is its name in the model file. */
 public enum NeuronRule {
     /** Accumulate the whole window, then emit evenly spaced spikes: exactly the quantized ANN. */
     ASG,

@@ -2,7 +2,7 @@ package org.ratesim.sim;
 
 import java.util.Locale;
 
-/** What an IF neuron's membrane potential becomes after a spike. */
+/** Reset rule of an IF neuron: the membrane potential it keeps after a spike. */
 public enum ResetMode {
     /** Subtract the threshold, keeping the excess charge (the default). */
     SUBTRACT,

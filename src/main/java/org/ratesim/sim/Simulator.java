@@ -772,7 +772,7 @@ public final class Simulator {
         }
 
         // The neuron spikes at step t iff floor(t·V/W) > floor((t−1)·V/W) with W = T·θ. Because 0 < V <= W, that
-        // holds iff ((t−1)·V mod W) + V >= W, so a running remainder replaces two long divisions per step.
+        // is true iff ((t−1)·V mod W) + V >= W, so a running remainder replaces two long divisions per step.
         // The remainder stays below W < 2^62 and the sum below 2·W, so both fit a long.
         for (int t = 1; t <= timesteps; t++) {
             out.reserve(activeCount);
